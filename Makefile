@@ -21,6 +21,7 @@ knowledge: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else EXIT_INVALID
     if args[0] == "--version":
-        from cutis.core.assess import ENGINE_VERSION  # noqa: PLC0415
+        from cutis.core.assess import ENGINE_VERSION
 
         print(f"cutis {ENGINE_VERSION}")
         return 0
@@ -74,16 +74,21 @@ def _assess(args: list[str]) -> int:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
-        return _fail([f"{path}: cannot read the case ({getattr(error, 'strerror', None) or error})"])
+        return _fail(
+            [f"{path}: cannot read the case ({getattr(error, 'strerror', None) or error})"]
+        )
     try:
         document = json.loads(text)
     except ValueError as error:
         detail = getattr(error, "msg", str(error))
-        where = (f" at line {error.lineno} column {error.colno}"
-                 if isinstance(error, json.JSONDecodeError) else "")
+        where = (
+            f" at line {error.lineno} column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
         return _fail([f"case: not valid JSON{where} ({detail})"])
 
-    from cutis import InvalidCase, assess, load_knowledge, parse_case  # noqa: PLC0415
+    from cutis import InvalidCase, assess, load_knowledge, parse_case
 
     knowledge = load_knowledge()
     try:
@@ -92,7 +97,7 @@ def _assess(args: list[str]) -> int:
         return _fail(invalid.problems)
     assessment = assess(case, knowledge, as_of)
     if output == "text":
-        from cutis.core.report import text_report  # noqa: PLC0415
+        from cutis.core.report import text_report
 
         sys.stdout.write(text_report(assessment, knowledge))
     else:
@@ -101,7 +106,7 @@ def _assess(args: list[str]) -> int:
 
 
 def _knowledge() -> int:
-    from cutis import load_knowledge  # noqa: PLC0415
+    from cutis import load_knowledge
 
     knowledge = load_knowledge()
     print(f"knowledge_version: {knowledge.version}")

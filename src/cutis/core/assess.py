@@ -44,8 +44,11 @@ def assess(case: Case, knowledge: Knowledge, as_of: datetime.date) -> JSON:
         "engine_version": ENGINE_VERSION,
         "knowledge_version": knowledge.version,
         "assessed_on": on.isoformat(),
-        "patient": {"name": case["patient"]["name"], "weight_kg": facts.weight_kg,
-                    "age_years": round(facts.age_years, 2)},
+        "patient": {
+            "name": case["patient"]["name"],
+            "weight_kg": facts.weight_kg,
+            "age_years": round(facts.age_years, 2),
+        },
         "suspicion": suspected,
         "form": form_found,
         "causes": ranked,

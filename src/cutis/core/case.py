@@ -44,7 +44,15 @@ FEATURES = (
 # Limits the public spec fixes for the case format itself.
 WEIGHT_KG = (0.5, 120.0)
 AGE_YEARS = (0.0, 30.0)
-TOP_FIELDS = ("format", "assessed_on", "patient", "history", "lesions", "observations", "extensions")
+TOP_FIELDS = (
+    "format",
+    "assessed_on",
+    "patient",
+    "history",
+    "lesions",
+    "observations",
+    "extensions",
+)
 PATIENT_FIELDS = ("name", "species", "breed", "sex", "age_years", "birth_date", "weight_kg")
 HISTORY_FIELDS = ("medications", "signs", "conditions", "exposures", "skin_trauma")
 MEDICATION_FIELDS = (
@@ -268,10 +276,16 @@ def _patient(read: _Reader, value: object, assessed_on: datetime.date | None) ->
         )
     sex = patient.get("sex", "unknown")
     sex = read.choice(sex, "patient.sex", SEXES, "sex") or "unknown"
-    weight = read.number(patient.get("weight_kg"), "patient.weight_kg", required=True,
-                         low=WEIGHT_KG[0], high=WEIGHT_KG[1])
-    age = read.number(patient.get("age_years"), "patient.age_years", low=AGE_YEARS[0],
-                      high=AGE_YEARS[1])
+    weight = read.number(
+        patient.get("weight_kg"),
+        "patient.weight_kg",
+        required=True,
+        low=WEIGHT_KG[0],
+        high=WEIGHT_KG[1],
+    )
+    age = read.number(
+        patient.get("age_years"), "patient.age_years", low=AGE_YEARS[0], high=AGE_YEARS[1]
+    )
     birth_date = read.date(patient.get("birth_date"), "patient.birth_date")
     if age is None and birth_date is not None:
         on = assessed_on or datetime.date.today()
@@ -313,8 +327,9 @@ def _history(read: _Reader, value: object, knowledge: Knowledge) -> History:
         exposure = read.obj(item, path, ("agent", "date"))
         if exposure is None:
             continue
-        agent = read.choice(exposure.get("agent"), f"{path}.agent", knowledge.exposure_ids,
-                            "exposure")
+        agent = read.choice(
+            exposure.get("agent"), f"{path}.agent", knowledge.exposure_ids, "exposure"
+        )
         date = read.date(exposure.get("date"), f"{path}.date")
         if agent is not None:
             exposures.append({"agent": agent, "date": date})
@@ -324,8 +339,9 @@ def _history(read: _Reader, value: object, knowledge: Knowledge) -> History:
         entry = read.obj(item, path, ("region", "kind", "date"))
         if entry is None:
             continue
-        region = read.choice(entry.get("region"), f"{path}.region", knowledge.region_ids,
-                             "body region")
+        region = read.choice(
+            entry.get("region"), f"{path}.region", knowledge.region_ids, "body region"
+        )
         kind = read.choice(entry.get("kind"), f"{path}.kind", TRAUMA_KINDS, "kind of trauma")
         date = read.date(entry.get("date"), f"{path}.date")
         if region is not None and kind is not None:
@@ -341,7 +357,9 @@ def _history(read: _Reader, value: object, knowledge: Knowledge) -> History:
     }
 
 
-def _medication(read: _Reader, value: object, index: int, knowledge: Knowledge) -> Medication | None:
+def _medication(
+    read: _Reader, value: object, index: int, knowledge: Knowledge
+) -> Medication | None:
     path = f"history.medications[{index}]"
     medication = read.obj(value, path, MEDICATION_FIELDS)
     if medication is None:
@@ -349,8 +367,9 @@ def _medication(read: _Reader, value: object, index: int, knowledge: Knowledge) 
     drug = read.text(medication.get("drug"), f"{path}.drug", required=True)
     drug_class = read.text(medication.get("class"), f"{path}.class")
     dose = read.number(medication.get("dose_mg"), f"{path}.dose_mg", positive=True)
-    interval = read.number(medication.get("interval_hours"), f"{path}.interval_hours",
-                           positive=True)
+    interval = read.number(
+        medication.get("interval_hours"), f"{path}.interval_hours", positive=True
+    )
     route = None
     if medication.get("route") is not None:
         route = read.choice(medication.get("route"), f"{path}.route", ROUTES, "route")
@@ -381,10 +400,12 @@ def _lesion(read: _Reader, value: object, path: str, knowledge: Knowledge) -> Le
     lesion = read.obj(value, path, LESION_FIELDS)
     if lesion is None:
         return None
-    region = read.choice(lesion.get("region"), f"{path}.region", knowledge.region_ids,
-                         "body region")
-    morphology = read.choice(lesion.get("morphology"), f"{path}.morphology", MORPHOLOGIES,
-                             "morphology")
+    region = read.choice(
+        lesion.get("region"), f"{path}.region", knowledge.region_ids, "body region"
+    )
+    morphology = read.choice(
+        lesion.get("morphology"), f"{path}.morphology", MORPHOLOGIES, "morphology"
+    )
     count = lesion.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         read.problem(f"{path}.count", f"must be a whole number of at least 1 (got {_show(count)})")
@@ -423,8 +444,9 @@ def _observation(
     observation = read.obj(value, path, OBSERVATION_FIELDS)
     if observation is None:
         return None
-    code = read.choice(observation.get("code"), f"{path}.code", knowledge.lab_codes,
-                       "observation code")
+    code = read.choice(
+        observation.get("code"), f"{path}.code", knowledge.lab_codes, "observation code"
+    )
     date = read.date(observation.get("date"), f"{path}.date")
     if code is None:
         return None
@@ -446,18 +468,33 @@ def _observation(
             return None
         if number is None:
             return None
-        return {"index": index, "code": code, "value": number, "unit": canonical_unit,
-                "result": None, "detail": {}, "date": on}
+        return {
+            "index": index,
+            "code": code,
+            "value": number,
+            "unit": canonical_unit,
+            "result": None,
+            "detail": {},
+            "date": on,
+        }
     for field in ("value", "unit"):
         if field in observation:
             read.problem(f"{path}.{field}", f"does not apply to the result code {code}")
-    result = read.choice(observation.get("result"), f"{path}.result",
-                         tuple(lab["results"]), f"result for {code}")
+    result = read.choice(
+        observation.get("result"), f"{path}.result", tuple(lab["results"]), f"result for {code}"
+    )
     detail = _detail(read, observation.get("detail"), f"{path}.detail", code)
     if result is None:
         return None
-    return {"index": index, "code": code, "value": None, "unit": None, "result": result,
-            "detail": detail, "date": on}
+    return {
+        "index": index,
+        "code": code,
+        "value": None,
+        "unit": None,
+        "result": result,
+        "detail": detail,
+        "date": on,
+    }
 
 
 def _detail(read: _Reader, value: object, path: str, code: str) -> JSON:

@@ -9,7 +9,7 @@ from cutis.core.explain import number
 if TYPE_CHECKING:
     from cutis.core.explain import Reasons
     from cutis.core.facts import Facts
-    from cutis.core.formats import Because, Cause, Form, Suspicion
+    from cutis.core.formats import Because, Cause, Form, Medication, Suspicion
 
 LIKELIHOOD_ORDER = ("likely", "possible", "unlikely", "ruled_out")
 CALCIUM_CONTEXT_FINDINGS = ("azotemia", "hyperphosphatemia", "ca_p_product_high")
@@ -59,8 +59,12 @@ def suspicion(facts: Facts, picture: Picture, reasons: Reasons) -> Suspicion:
         because.append(reasons.because("suspicion.firm_gritty"))
     mineral_signs = sorted(facts.features & {"white_yellow_crust", "chalky_discharge"})
     if mineral_signs:
-        because.append(reasons.because("suspicion.mineral_features",
-                                       features=", ".join(f.replace("_", " ") for f in mineral_signs)))
+        because.append(
+            reasons.because(
+                "suspicion.mineral_features",
+                features=", ".join(f.replace("_", " ") for f in mineral_signs),
+            )
+        )
     if facts.result("skin_cytology") == "amorphous_mineral":
         because.append(reasons.because("suspicion.cytology_mineral"))
     context: list[Because] = []
@@ -90,25 +94,47 @@ def form(facts: Facts, picture: Picture, reasons: Reasons) -> Form:
     if facts.lesion_count == 1:
         for_circumscripta.append((2, reasons.because("form.single_lesion")))
     if facts.circumscripta_regions:
-        for_circumscripta.append((1, reasons.because(
-            "form.pressure_site", regions=facts.region_labels(facts.circumscripta_regions))))
+        for_circumscripta.append(
+            (
+                1,
+                reasons.because(
+                    "form.pressure_site", regions=facts.region_labels(facts.circumscripta_regions)
+                ),
+            )
+        )
     injured = sorted(set(facts.lesion_regions) & facts.trauma_regions)
     if injured:
-        for_circumscripta.append((2, reasons.because(
-            "form.trauma_site", regions=facts.region_labels(injured))))
+        for_circumscripta.append(
+            (2, reasons.because("form.trauma_site", regions=facts.region_labels(injured)))
+        )
     if facts.age_years < young:
-        for_circumscripta.append((1, reasons.because("form.young_dog", age=facts.age_years,
-                                                     limit=young)))
+        for_circumscripta.append(
+            (1, reasons.because("form.young_dog", age=facts.age_years, limit=young))
+        )
     if any(lesion["morphology"] == "nodule" for lesion in facts.lesions):
         for_circumscripta.append((1, reasons.because("form.nodule")))
     if len(facts.lesion_regions) >= 2:
-        for_universalis.append((2, reasons.because(
-            "form.several_regions", count=len(facts.lesion_regions),
-            regions=facts.region_labels(facts.lesion_regions))))
+        for_universalis.append(
+            (
+                2,
+                reasons.because(
+                    "form.several_regions",
+                    count=len(facts.lesion_regions),
+                    regions=facts.region_labels(facts.lesion_regions),
+                ),
+            )
+        )
     if facts.universalis_regions:
         weight = 3 if len(facts.universalis_regions) >= 2 else 2
-        for_universalis.append((weight, reasons.because(
-            "form.typical_distribution", regions=facts.region_labels(facts.universalis_regions))))
+        for_universalis.append(
+            (
+                weight,
+                reasons.because(
+                    "form.typical_distribution",
+                    regions=facts.region_labels(facts.universalis_regions),
+                ),
+            )
+        )
     if facts.lesion_count >= 3:
         for_universalis.append((1, reasons.because("form.many_lesions", count=facts.lesion_count)))
     if picture.cortisol_excess_from_drugs or (picture.hac_signs and not picture.kidney):
@@ -162,17 +188,20 @@ def causes(facts: Facts, picture: Picture, form_id: str, reasons: Reasons) -> li
     return [{"id": c.id, "likelihood": c.likelihood, "because": c.because} for c in found]
 
 
-def _describe(facts: Facts, medication: object) -> dict[str, object]:
-    assert isinstance(medication, dict)
-    dose = medication.get("dose_mg")
-    interval = medication.get("interval_hours")
+def _describe(facts: Facts, medication: Medication) -> dict[str, object]:
+    dose = medication["dose_mg"]
+    interval = medication["interval_hours"]
     regimen = ""
     if dose is not None:
         regimen = f" {number(dose)} mg"
         if interval is not None:
             regimen += f" every {number(interval)} h"
-    return {"drug": medication["drug"], "regimen": regimen,
-            "since": medication["start"].isoformat(), "days": facts.days_on(medication)}  # type: ignore[arg-type]
+    return {
+        "drug": medication["drug"],
+        "regimen": regimen,
+        "since": medication["start"].isoformat(),
+        "days": facts.days_on(medication),
+    }
 
 
 def _iatrogenic(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | None:
@@ -182,10 +211,20 @@ def _iatrogenic(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | No
     for medication in picture.glucocorticoids_recent:
         end = medication["end"]
         assert end is not None
-        cause.add(2, reasons.because("cause.iatrogenic.recent", drug=medication["drug"],
-                                     ended=end.isoformat(), days=(facts.as_of - end).days))
-    topical = [m for m in facts.current if "glucocorticoid" in facts.classes_of(m)
-               and m["route"] in ("otic", "ophthalmic")]
+        cause.add(
+            2,
+            reasons.because(
+                "cause.iatrogenic.recent",
+                drug=medication["drug"],
+                ended=end.isoformat(),
+                days=(facts.as_of - end).days,
+            ),
+        )
+    topical = [
+        m
+        for m in facts.current
+        if "glucocorticoid" in facts.classes_of(m) and m["route"] in ("otic", "ophthalmic")
+    ]
     if cause.strength == 0 and topical:
         cause.add(1, reasons.because("cause.iatrogenic.topical", drug=topical[0]["drug"]))
         cause.likelihood = "possible"
@@ -224,13 +263,24 @@ def _hyperadrenocorticism(
     if "adrenal_bilateral_enlargement" in findings or "adrenal_mass" in findings:
         cause.add(2, reasons.because("cause.hac.adrenal_imaging"))
     if picture.hac_signs:
-        cause.add(2, reasons.because("cause.hac.signs", signs=", ".join(
-            facts.knowledge.signs[s]["label"] for s in picture.hac_signs)))
+        cause.add(
+            2,
+            reasons.because(
+                "cause.hac.signs",
+                signs=", ".join(facts.knowledge.signs[s]["label"] for s in picture.hac_signs),
+            ),
+        )
     if "alp_high" in findings:
         cause.add(1, reasons.because("cause.hac.alp_high"))
     if facts.age_years >= facts.knowledge.value("hac_typical_age_years"):
-        cause.add(1, reasons.because("cause.hac.age", age=facts.age_years,
-                                     limit=facts.knowledge.value("hac_typical_age_years")))
+        cause.add(
+            1,
+            reasons.because(
+                "cause.hac.age",
+                age=facts.age_years,
+                limit=facts.knowledge.value("hac_typical_age_years"),
+            ),
+        )
     spontaneous_pattern = form_id == "universalis" and not picture.cortisol_excess_from_drugs
     if spontaneous_pattern:
         cause.add(2, reasons.because("cause.hac.universalis_without_steroids"))
@@ -246,8 +296,15 @@ def _hyperadrenocorticism(
     if "acth_stim_normal" in findings:
         cause.add(0, reasons.because("cause.hac.acth_normal_not_exclusion"))
     if picture.hac_incompatible_signs:
-        cause.add(-1, reasons.because("cause.hac.incompatible_signs", signs=", ".join(
-            facts.knowledge.signs[s]["label"] for s in picture.hac_incompatible_signs)))
+        cause.add(
+            -1,
+            reasons.because(
+                "cause.hac.incompatible_signs",
+                signs=", ".join(
+                    facts.knowledge.signs[s]["label"] for s in picture.hac_incompatible_signs
+                ),
+            ),
+        )
     if picture.cortisol_excess_from_drugs and picture.hac_signs and not strong_for:
         cause.add(0, reasons.because("cause.hac.steroid_confounds"))
     if not cause.because:
@@ -259,11 +316,19 @@ def _hyperadrenocorticism(
         cause.likelihood = "unlikely"
     elif strong_for:
         cause.likelihood = "possible"
-    elif (spontaneous_pattern and picture.hac_signs and not picture.hac_incompatible_signs
-          and not other_metabolic_cause):
+    elif (
+        spontaneous_pattern
+        and picture.hac_signs
+        and not picture.hac_incompatible_signs
+        and not other_metabolic_cause
+    ):
         cause.likelihood = "likely"
-    elif picture.hac_signs or spontaneous_pattern or "adrenal_bilateral_enlargement" in findings \
-            or "adrenal_mass" in findings:
+    elif (
+        picture.hac_signs
+        or spontaneous_pattern
+        or "adrenal_bilateral_enlargement" in findings
+        or "adrenal_mass" in findings
+    ):
         cause.likelihood = "possible"
     else:
         cause.likelihood = "unlikely"
@@ -285,7 +350,7 @@ def _kidney(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | None:
         cause.add(2, reasons.because("cause.ckd.ca_p_product"))
     if "sdma_high" in findings:
         cause.add(1, reasons.because("cause.ckd.sdma"))
-    pads = [r for r in facts.lesion_regions if r.endswith("paw_left") or r.endswith("paw_right")]
+    pads = [r for r in facts.lesion_regions if r.endswith(("paw_left", "paw_right"))]
     if pads and cause.because:
         cause.add(1, reasons.because("cause.ckd.footpads"))
     if not cause.because:
@@ -296,12 +361,19 @@ def _kidney(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | None:
 
 def _malignancy(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | None:
     cause = _Cause("hypercalcemia_of_malignancy")
-    neoplasia = sorted(facts.conditions & {"lymphoma", "anal_sac_adenocarcinoma", "other_neoplasia"})
+    neoplasia = sorted(
+        facts.conditions & {"lymphoma", "anal_sac_adenocarcinoma", "other_neoplasia"}
+    )
     if picture.hypercalcaemia:
         cause.add(2, reasons.because("cause.malignancy.hypercalcaemia"))
     if neoplasia:
-        cause.add(3, reasons.because("cause.malignancy.known_tumour", conditions=", ".join(
-            facts.knowledge.conditions[c]["label"] for c in neoplasia)))
+        cause.add(
+            3,
+            reasons.because(
+                "cause.malignancy.known_tumour",
+                conditions=", ".join(facts.knowledge.conditions[c]["label"] for c in neoplasia),
+            ),
+        )
     if "pthrp_elevated" in picture.findings:
         cause.add(3, reasons.because("cause.malignancy.pthrp"))
     if picture.ionised_overrules_total:
@@ -319,21 +391,30 @@ def _malignancy(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | No
 
 def _vitamin_d(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | None:
     cause = _Cause("hypervitaminosis_d")
-    exposures = sorted(e for e in facts.exposures
-                       if facts.knowledge.exposures[e]["cause"] == "hypervitaminosis_d")
+    exposures = sorted(
+        e for e in facts.exposures if facts.knowledge.exposures[e]["cause"] == "hypervitaminosis_d"
+    )
     for exposure in exposures:
-        cause.add(4, reasons.because("cause.vitamin_d.exposure",
-                                     agent=facts.knowledge.exposures[exposure]["label"]))
+        cause.add(
+            4,
+            reasons.because(
+                "cause.vitamin_d.exposure", agent=facts.knowledge.exposures[exposure]["label"]
+            ),
+        )
     if "vitamin_d_elevated" in picture.findings:
         cause.add(3, reasons.because("cause.vitamin_d.level_high"))
-    toxic_pattern = (picture.hypercalcaemia and "hyperphosphatemia" in picture.findings
-                     and "pth_suppressed" in picture.findings)
+    toxic_pattern = (
+        picture.hypercalcaemia
+        and "hyperphosphatemia" in picture.findings
+        and "pth_suppressed" in picture.findings
+    )
     if toxic_pattern:
         cause.add(2, reasons.because("cause.vitamin_d.pattern"))
     if not cause.because:
         return None
-    cause.likelihood = "likely" if exposures or "vitamin_d_elevated" in picture.findings \
-        else "possible"
+    cause.likelihood = (
+        "likely" if exposures or "vitamin_d_elevated" in picture.findings else "possible"
+    )
     return cause
 
 
@@ -344,8 +425,14 @@ def _hyperparathyroidism(facts: Facts, picture: Picture, reasons: Reasons) -> _C
     if "primary_hyperparathyroidism" in facts.conditions:
         cause.add(4, reasons.because("cause.phpt.diagnosed"))
     if picture.hypercalcaemia and not_suppressed:
-        cause.add(3, reasons.because("cause.phpt.pth_not_suppressed", value=pth,
-                                     limit=facts.knowledge.value("pth_not_suppressed_from")))
+        cause.add(
+            3,
+            reasons.because(
+                "cause.phpt.pth_not_suppressed",
+                value=pth,
+                limit=facts.knowledge.value("pth_not_suppressed_from"),
+            ),
+        )
     elif picture.hypercalcaemia and pth is None:
         cause.add(1, reasons.because("cause.phpt.hypercalcaemia_unexplained"))
     if not cause.because:
@@ -358,13 +445,24 @@ def _percutaneous_calcium(facts: Facts, reasons: Reasons) -> _Cause | None:
     cause = _Cause("percutaneous_calcium")
     for exposure in sorted(facts.exposures):
         if facts.knowledge.exposures[exposure]["cause"] == "percutaneous_calcium":
-            cause.add(4, reasons.because("cause.percutaneous.exposure",
-                                         agent=facts.knowledge.exposures[exposure]["label"]))
-    injections = sorted({t["region"] for t in facts.case["history"]["skin_trauma"]
-                         if t["kind"] == "injection"} & set(facts.lesion_regions))
+            cause.add(
+                4,
+                reasons.because(
+                    "cause.percutaneous.exposure",
+                    agent=facts.knowledge.exposures[exposure]["label"],
+                ),
+            )
+    injections = sorted(
+        {t["region"] for t in facts.case["history"]["skin_trauma"] if t["kind"] == "injection"}
+        & set(facts.lesion_regions)
+    )
     if injections:
-        cause.add(1, reasons.because("cause.percutaneous.injection_site",
-                                     regions=facts.region_labels(injections)))
+        cause.add(
+            1,
+            reasons.because(
+                "cause.percutaneous.injection_site", regions=facts.region_labels(injections)
+            ),
+        )
     if not cause.because:
         return None
     cause.likelihood = "likely" if cause.strength >= 4 else "possible"
@@ -376,8 +474,13 @@ def _systemic_illness(facts: Facts, reasons: Reasons) -> _Cause | None:
     if not illnesses:
         return None
     cause = _Cause("systemic_illness")
-    cause.add(3, reasons.because("cause.systemic_illness", conditions=", ".join(
-        facts.knowledge.conditions[c]["label"] for c in illnesses)))
+    cause.add(
+        3,
+        reasons.because(
+            "cause.systemic_illness",
+            conditions=", ".join(facts.knowledge.conditions[c]["label"] for c in illnesses),
+        ),
+    )
     cause.likelihood = "likely"
     return cause
 
@@ -388,11 +491,18 @@ def _circumscripta_causes(facts: Facts, form_id: str, reasons: Reasons) -> list[
     trauma = _Cause("local_trauma")
     injured = sorted(set(facts.lesion_regions) & facts.trauma_regions)
     if injured:
-        trauma.add(3, reasons.because("cause.trauma.recorded", regions=facts.region_labels(injured)))
+        trauma.add(
+            3, reasons.because("cause.trauma.recorded", regions=facts.region_labels(injured))
+        )
         trauma.likelihood = "likely"
     elif facts.circumscripta_regions:
-        trauma.add(1, reasons.because("cause.trauma.pressure_point",
-                                      regions=facts.region_labels(facts.circumscripta_regions)))
+        trauma.add(
+            1,
+            reasons.because(
+                "cause.trauma.pressure_point",
+                regions=facts.region_labels(facts.circumscripta_regions),
+            ),
+        )
         trauma.likelihood = "possible"
     idiopathic = _Cause("idiopathic_circumscripta")
     young = facts.age_years < facts.knowledge.value("circumscripta_typical_age_below_years")

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 from cutis.core.explain import number
 
 if TYPE_CHECKING:
-    from cutis.core.formats import JSON, Dose, Product
+    from cutis.core.formats import JSON, Dose
     from cutis.knowledge import Knowledge
 
 # float tolerance when comparing milligrams, far below any dispensable amount
 EPSILON_MG = 1e-6
+MAX_UNITS_PER_DOSE = 2
 
 
 def dose_spec(knowledge: Knowledge, drug_id: str, indication: str) -> JSON:
@@ -37,8 +38,14 @@ def calculate_dose(knowledge: Knowledge, drug_id: str, indication: str, weight_k
     share = interval / 24 if spec["per_day"] and interval < 24 else 1.0
     target_mg = target * weight_kg * share
     low_mg, high_mg = low * weight_kg * share, high * weight_kg * share
-    chosen = _choose_product(knowledge.drugs[drug_id]["products"], weight_kg, target_mg, low_mg,
-                             high_mg, spec["rounding"])
+    chosen = _choose_product(
+        knowledge.drugs[drug_id]["products"],
+        weight_kg,
+        target_mg,
+        low_mg,
+        high_mg,
+        spec["rounding"],
+    )
     dose: Dose = {
         "mg_per_kg": round(target, 2),
         "mg": round(target_mg, 1),
@@ -56,16 +63,22 @@ def calculate_dose(knowledge: Knowledge, drug_id: str, indication: str, weight_k
         dose["mg"] = round(mg, 2)
         dose["mg_per_kg"] = round(mg / weight_kg / share, 2)
         dose["within_range"] = low_mg - EPSILON_MG <= mg <= high_mg + EPSILON_MG
-        dose["product"] = {"strength_mg": float(product["strength_mg"]), "units": units,
-                           "form": product["form"], "mg": round(mg, 2)}
+        dose["product"] = {
+            "strength_mg": float(product["strength_mg"]),
+            "units": units,
+            "form": product["form"],
+            "mg": round(mg, 2),
+        }
         if not dose["within_range"]:
             notes.append(
                 f"the nearest product size gives {number(dose['mg_per_kg'])} mg/kg, outside the "
                 f"usual {number(low)}-{number(high)} mg/kg; check before dispensing"
             )
     elif knowledge.drugs[drug_id]["products"]:
-        notes.append("no product size fits this dog without overdosing; a compounded "
-                     "preparation may be needed")
+        notes.append(
+            "no product size fits this dog without overdosing; a compounded "
+            "preparation may be needed"
+        )
         dose["within_range"] = False
     else:
         notes.append("no sourced product sizes; measure the dose")
@@ -90,7 +103,10 @@ def _choose_product(
         strength = float(product["strength_mg"])
         step = float(product["smallest_fraction"])
         raw = target_mg / strength
-        options = {max(step, math.floor(raw / step) * step), max(step, math.ceil(raw / step) * step)}
+        options = {
+            max(step, math.floor(raw / step) * step),
+            max(step, math.ceil(raw / step) * step),
+        }
         for units in options:
             mg = units * strength
             if rounding == "down" and mg > target_mg + EPSILON_MG:
@@ -99,7 +115,17 @@ def _choose_product(
                 continue
             outside = 0.0 if low_mg - EPSILON_MG <= mg <= high_mg + EPSILON_MG else 1.0
             fractional = 0.0 if units.is_integer() else 1.0
-            rank = (outside, round(abs(mg - target_mg), 6), math.ceil(units), fractional, strength)
+            # more than two tablets or capsules a dose is hard to give at home: prefer a larger
+            # strength even if it lands a little further from the target
+            handful = 1.0 if units > MAX_UNITS_PER_DOSE else 0.0
+            rank = (
+                outside,
+                handful,
+                round(abs(mg - target_mg), 6),
+                math.ceil(units),
+                fractional,
+                strength,
+            )
             candidates.append((rank, product, units, mg))
     if not candidates:
         return None

@@ -132,13 +132,17 @@ class Facts:
         regions = self.knowledge.regions
         self.lesion_count = sum(lesion["count"] for lesion in self.lesions)
         self.lesion_regions = sorted({lesion["region"] for lesion in self.lesions})
-        self.universalis_regions = [r for r in self.lesion_regions if regions[r]["universalis_typical"]]
+        self.universalis_regions = [
+            r for r in self.lesion_regions if regions[r]["universalis_typical"]
+        ]
         self.circumscripta_regions = [
             r for r in self.lesion_regions if regions[r]["circumscripta_typical"]
         ]
         self.features = {feature for lesion in self.lesions for feature in lesion["features"]}
         self.firm_gritty = any(lesion["firm_gritty"] for lesion in self.lesions)
-        self.pruritic = any(lesion["pruritic"] for lesion in self.lesions) or "pruritus" in self.signs
+        self.pruritic = (
+            any(lesion["pruritic"] for lesion in self.lesions) or "pruritus" in self.signs
+        )
 
     def region_labels(self, region_ids: list[str]) -> str:
         return ", ".join(self.knowledge.regions[r]["label"] for r in region_ids)

@@ -20,8 +20,14 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
     knowledge = facts.knowledge
     limit = knowledge.value
 
-    def add(finding_id: str, code: str | None, measured: float | str | None, rule: str, /,
-            **values: object) -> None:
+    def add(
+        finding_id: str,
+        code: str | None,
+        measured: float | str | None,
+        rule: str,
+        /,
+        **values: object,
+    ) -> None:
         finding: Finding = {"id": finding_id, "because": [reasons.because(rule, **values)]}
         if code is not None:
             finding["code"] = code
@@ -31,7 +37,7 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
                 finding["unit"] = unit
         findings.append(finding)
 
-    for observation, canonical in facts.implausible:
+    for observation, _canonical in facts.implausible:
         lab = knowledge.labs[observation["code"]]
         low, high = lab["plausible"]
         unit = observation["unit"] or "(no unit)"
@@ -41,12 +47,18 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
             "code": observation["code"],
             "value": observation["value"],
             "unit": unit,
-            "because": [reasons.because(
-                "finding.unit_implausible", label=lab["label"],
-                value=number(observation["value"], 3), unit=unit,
-                index=observation["index"], low=number(low, 3), high=number(high, 3),
-                canonical_unit=lab["canonical_unit"] or "(no unit)",
-            )],
+            "because": [
+                reasons.because(
+                    "finding.unit_implausible",
+                    label=lab["label"],
+                    value=number(observation["value"], 3),
+                    unit=unit,
+                    index=observation["index"],
+                    low=number(low, 3),
+                    high=number(high, 3),
+                    canonical_unit=lab["canonical_unit"] or "(no unit)",
+                )
+            ],
         }
         findings.append(finding)
 
@@ -54,64 +66,137 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
     ionised = facts.value("calcium_ionized")
     phosphorus = facts.value("phosphorus")
     if calcium is not None and calcium > limit("calcium_total_high"):
-        add("hypercalcemia_total", "calcium_total", calcium, "finding.hypercalcemia_total",
-            value=calcium, limit=limit("calcium_total_high"))
+        add(
+            "hypercalcemia_total",
+            "calcium_total",
+            calcium,
+            "finding.hypercalcemia_total",
+            value=calcium,
+            limit=limit("calcium_total_high"),
+        )
     if ionised is not None and ionised > limit("calcium_ionized_high"):
-        add("hypercalcemia_ionized", "calcium_ionized", ionised, "finding.hypercalcemia_ionized",
-            value=ionised, limit=limit("calcium_ionized_high"))
+        add(
+            "hypercalcemia_ionized",
+            "calcium_ionized",
+            ionised,
+            "finding.hypercalcemia_ionized",
+            value=ionised,
+            limit=limit("calcium_ionized_high"),
+        )
     if phosphorus is not None and phosphorus > limit("phosphorus_high"):
-        add("hyperphosphatemia", "phosphorus", phosphorus, "finding.hyperphosphatemia",
-            value=phosphorus, limit=limit("phosphorus_high"))
+        add(
+            "hyperphosphatemia",
+            "phosphorus",
+            phosphorus,
+            "finding.hyperphosphatemia",
+            value=phosphorus,
+            limit=limit("phosphorus_high"),
+        )
     if calcium is not None and phosphorus is not None:
         product = calcium * phosphorus
         if product > limit("ca_p_product_high"):
-            findings.append({
-                "id": "ca_p_product_high", "value": round(product, 1), "unit": "mg2/dL2",
-                "because": [reasons.because("finding.ca_p_product_high", calcium=calcium,
-                                            phosphorus=phosphorus, product=round(product, 1),
-                                            limit=limit("ca_p_product_high"))],
-            })
+            findings.append(
+                {
+                    "id": "ca_p_product_high",
+                    "value": round(product, 1),
+                    "unit": "mg2/dL2",
+                    "because": [
+                        reasons.because(
+                            "finding.ca_p_product_high",
+                            calcium=calcium,
+                            phosphorus=phosphorus,
+                            product=round(product, 1),
+                            limit=limit("ca_p_product_high"),
+                        )
+                    ],
+                }
+            )
 
     _kidney_findings(facts, add)
     _adrenal_findings(facts, add)
 
     pth = facts.value("pth")
     if pth is not None and pth < limit("pth_low_below"):
-        add("pth_suppressed", "pth", pth, "finding.pth_suppressed", value=pth,
-            limit=limit("pth_low_below"))
+        add(
+            "pth_suppressed",
+            "pth",
+            pth,
+            "finding.pth_suppressed",
+            value=pth,
+            limit=limit("pth_low_below"),
+        )
     if pth is not None and pth > limit("pth_high_above"):
-        add("pth_elevated", "pth", pth, "finding.pth_elevated", value=pth,
-            limit=limit("pth_high_above"))
+        add(
+            "pth_elevated",
+            "pth",
+            pth,
+            "finding.pth_elevated",
+            value=pth,
+            limit=limit("pth_high_above"),
+        )
     pthrp = facts.value("pthrp")
     if pthrp is not None and pthrp >= limit("pthrp_high_from"):
-        add("pthrp_elevated", "pthrp", pthrp, "finding.pthrp_elevated", value=pthrp,
-            limit=limit("pthrp_high_from"))
+        add(
+            "pthrp_elevated",
+            "pthrp",
+            pthrp,
+            "finding.pthrp_elevated",
+            value=pthrp,
+            limit=limit("pthrp_high_from"),
+        )
     vitamin_d = facts.value("vitamin_d_25oh")
     if vitamin_d is not None and vitamin_d > limit("vitamin_d_high_above"):
-        add("vitamin_d_elevated", "vitamin_d_25oh", vitamin_d, "finding.vitamin_d_elevated",
-            value=vitamin_d, limit=limit("vitamin_d_high_above"))
+        add(
+            "vitamin_d_elevated",
+            "vitamin_d_25oh",
+            vitamin_d,
+            "finding.vitamin_d_elevated",
+            value=vitamin_d,
+            limit=limit("vitamin_d_high_above"),
+        )
 
     if facts.result("skin_biopsy") == "mineralization_confirmed":
-        add("mineralization_confirmed", "skin_biopsy", "mineralization_confirmed",
-            "finding.mineralization_confirmed")
+        add(
+            "mineralization_confirmed",
+            "skin_biopsy",
+            "mineralization_confirmed",
+            "finding.mineralization_confirmed",
+        )
     cytology = facts.result("skin_cytology")
     culture = facts.results.get("bacterial_culture")
     if cytology in INFECTED_CYTOLOGY:
-        add("bacterial_infection", "skin_cytology", cytology, "finding.bacterial_infection_cytology",
-            result=cytology.replace("_", " ") if cytology else "")
+        add(
+            "bacterial_infection",
+            "skin_cytology",
+            cytology,
+            "finding.bacterial_infection_cytology",
+            result=cytology.replace("_", " ") if cytology else "",
+        )
     elif culture is not None and culture["result"] == "growth":
-        add("bacterial_infection", "bacterial_culture", "growth",
+        add(
+            "bacterial_infection",
+            "bacterial_culture",
+            "growth",
             "finding.bacterial_infection_culture",
-            organism=str(culture["detail"].get("organism") or "bacteria"))
+            organism=str(culture["detail"].get("organism") or "bacteria"),
+        )
     if culture is not None and culture["detail"].get("methicillin_resistant") is True:
-        add("methicillin_resistance", "bacterial_culture", "growth",
-            "finding.methicillin_resistance")
+        add(
+            "methicillin_resistance",
+            "bacterial_culture",
+            "growth",
+            "finding.methicillin_resistance",
+        )
     if facts.result("skin_scraping") == "demodex_found":
         add("demodicosis", "skin_scraping", "demodex_found", "finding.demodicosis")
     ultrasound = facts.result("abdominal_ultrasound")
     if ultrasound == "bilateral_adrenomegaly":
-        add("adrenal_bilateral_enlargement", "abdominal_ultrasound", ultrasound,
-            "finding.adrenal_bilateral_enlargement")
+        add(
+            "adrenal_bilateral_enlargement",
+            "abdominal_ultrasound",
+            ultrasound,
+            "finding.adrenal_bilateral_enlargement",
+        )
     elif ultrasound == "unilateral_adrenal_mass":
         add("adrenal_mass", "abdominal_ultrasound", ultrasound, "finding.adrenal_mass")
     return findings
@@ -124,11 +209,23 @@ def _kidney_findings(facts: Facts, add: _Add) -> None:
     sdma_high = sdma is not None and sdma > limit("sdma_high_above")
     azotemic = creatinine is not None and creatinine >= limit("creatinine_iris2_from")
     if azotemic:
-        add("azotemia", "creatinine", creatinine, "finding.azotemia", value=creatinine,
-            limit=limit("creatinine_iris2_from"))
+        add(
+            "azotemia",
+            "creatinine",
+            creatinine,
+            "finding.azotemia",
+            value=creatinine,
+            limit=limit("creatinine_iris2_from"),
+        )
     if sdma_high:
-        add("sdma_high", "sdma", sdma, "finding.sdma_high", value=sdma,
-            limit=limit("sdma_high_above"))
+        add(
+            "sdma_high",
+            "sdma",
+            sdma,
+            "finding.sdma_high",
+            value=sdma,
+            limit=limit("sdma_high_above"),
+        )
     ckd_known = "chronic_kidney_disease" in facts.conditions
     if creatinine is None or not (azotemic or sdma_high or ckd_known):
         return
@@ -145,8 +242,14 @@ def _kidney_findings(facts: Facts, add: _Add) -> None:
         stage = 3
     elif sdma is not None and stage == 3 and sdma > limit("sdma_stage4_above"):
         stage = 4
-    add(f"iris_stage_{stage}", "creatinine", creatinine, f"finding.iris_stage_{stage}",
-        value=creatinine, sdma="not measured" if sdma is None else number(sdma))
+    add(
+        f"iris_stage_{stage}",
+        "creatinine",
+        creatinine,
+        f"finding.iris_stage_{stage}",
+        value=creatinine,
+        sdma="not measured" if sdma is None else number(sdma),
+    )
 
 
 def _adrenal_findings(facts: Facts, add: _Add) -> None:
@@ -155,28 +258,63 @@ def _adrenal_findings(facts: Facts, add: _Add) -> None:
     on_treatment = facts.on_drug("trilostane") is not None or facts.on_drug("mitotane") is not None
     if post is not None:
         if post > limit("acth_post_exaggerated_above"):
-            add("acth_stim_exaggerated", "acth_stim_post", post, "finding.acth_stim_exaggerated",
-                value=post, limit=limit("acth_post_exaggerated_above"))
+            add(
+                "acth_stim_exaggerated",
+                "acth_stim_post",
+                post,
+                "finding.acth_stim_exaggerated",
+                value=post,
+                limit=limit("acth_post_exaggerated_above"),
+            )
         elif post >= limit("acth_post_equivocal_from"):
-            add("acth_stim_equivocal", "acth_stim_post", post, "finding.acth_stim_equivocal",
-                value=post, low=limit("acth_post_equivocal_from"),
-                high=limit("acth_post_exaggerated_above"))
+            add(
+                "acth_stim_equivocal",
+                "acth_stim_post",
+                post,
+                "finding.acth_stim_equivocal",
+                value=post,
+                low=limit("acth_post_equivocal_from"),
+                high=limit("acth_post_exaggerated_above"),
+            )
         elif post >= limit("acth_post_suppressed_below"):
-            add("acth_stim_normal", "acth_stim_post", post, "finding.acth_stim_normal",
-                value=post, low=limit("acth_post_suppressed_below"),
-                high=limit("acth_post_equivocal_from"))
+            add(
+                "acth_stim_normal",
+                "acth_stim_post",
+                post,
+                "finding.acth_stim_normal",
+                value=post,
+                low=limit("acth_post_suppressed_below"),
+                high=limit("acth_post_equivocal_from"),
+            )
         elif on_treatment:
-            add("acth_stim_suppressed", "acth_stim_post", post,
-                "finding.acth_stim_suppressed_on_treatment", value=post,
-                limit=limit("acth_post_suppressed_below"))
+            add(
+                "acth_stim_suppressed",
+                "acth_stim_post",
+                post,
+                "finding.acth_stim_suppressed_on_treatment",
+                value=post,
+                limit=limit("acth_post_suppressed_below"),
+            )
         else:
-            add("acth_stim_suppressed", "acth_stim_post", post, "finding.acth_stim_suppressed",
-                value=post, limit=limit("acth_post_suppressed_below"))
+            add(
+                "acth_stim_suppressed",
+                "acth_stim_post",
+                post,
+                "finding.acth_stim_suppressed",
+                value=post,
+                limit=limit("acth_post_suppressed_below"),
+            )
     eight = facts.value("ldds_8h")
     if eight is not None:
         if eight >= limit("ldds_8h_hac_above"):
-            add("ldds_consistent_with_hac", "ldds_8h", eight, "finding.ldds_consistent_with_hac",
-                value=eight, limit=limit("ldds_8h_hac_above"))
+            add(
+                "ldds_consistent_with_hac",
+                "ldds_8h",
+                eight,
+                "finding.ldds_consistent_with_hac",
+                value=eight,
+                limit=limit("ldds_8h_hac_above"),
+            )
             basal = facts.value("ldds_basal")
             four = facts.value("ldds_4h")
             fraction = limit("ldds_pdh_fraction_of_basal")
@@ -185,19 +323,43 @@ def _adrenal_findings(facts: Facts, add: _Add) -> None:
             )
             suppressed_at_8 = basal is not None and eight < basal * fraction
             if suppressed_at_4 or suppressed_at_8:
-                add("ldds_suggests_pdh", "ldds_4h" if suppressed_at_4 else "ldds_8h",
-                    four if suppressed_at_4 else eight, "finding.ldds_suggests_pdh",
-                    percent=int(fraction * 100), limit=limit("ldds_4h_pdh_below"))
+                add(
+                    "ldds_suggests_pdh",
+                    "ldds_4h" if suppressed_at_4 else "ldds_8h",
+                    four if suppressed_at_4 else eight,
+                    "finding.ldds_suggests_pdh",
+                    percent=int(fraction * 100),
+                    limit=limit("ldds_4h_pdh_below"),
+                )
         elif eight >= limit("ldds_8h_normal_below"):
-            add("ldds_equivocal", "ldds_8h", eight, "finding.ldds_equivocal", value=eight,
-                low=limit("ldds_8h_normal_below"), high=limit("ldds_8h_hac_above"))
+            add(
+                "ldds_equivocal",
+                "ldds_8h",
+                eight,
+                "finding.ldds_equivocal",
+                value=eight,
+                low=limit("ldds_8h_normal_below"),
+                high=limit("ldds_8h_hac_above"),
+            )
         else:
-            add("ldds_normal", "ldds_8h", eight, "finding.ldds_normal", value=eight,
-                limit=limit("ldds_8h_normal_below"))
+            add(
+                "ldds_normal",
+                "ldds_8h",
+                eight,
+                "finding.ldds_normal",
+                value=eight,
+                limit=limit("ldds_8h_normal_below"),
+            )
     uccr = facts.value("uccr")
     if uccr is not None and uccr <= limit("uccr_normal_max"):
-        add("uccr_normal", "uccr", uccr, "finding.uccr_normal", value=uccr,
-            limit=limit("uccr_normal_max"))
+        add(
+            "uccr_normal",
+            "uccr",
+            uccr,
+            "finding.uccr_normal",
+            value=uccr,
+            limit=limit("uccr_normal_max"),
+        )
     alp = facts.value("alp")
     if alp is not None and alp > limit("alp_high_above"):
         add("alp_high", "alp", alp, "finding.alp_high", value=alp, limit=limit("alp_high_above"))
@@ -207,5 +369,12 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     class _Add(Protocol):
-        def __call__(self, finding_id: str, code: str | None, measured: float | str | None,
-                     rule: str, /, **values: object) -> None: ...
+        def __call__(
+            self,
+            finding_id: str,
+            code: str | None,
+            measured: float | str | None,
+            rule: str,
+            /,
+            **values: object,
+        ) -> None: ...

@@ -15,8 +15,14 @@ if TYPE_CHECKING:
 
 STATUS_ORDER = ("recommended", "consider", "caution", "contraindicated")
 # Empiric first-tier oral antibiotics in the order of AAHA 2023 table 4.
-FIRST_TIER = ("clindamycin", "cephalexin", "amoxicillin_clavulanate", "trimethoprim_sulfonamide",
-              "cefpodoxime", "cefovecin")
+FIRST_TIER = (
+    "clindamycin",
+    "cephalexin",
+    "amoxicillin_clavulanate",
+    "trimethoprim_sulfonamide",
+    "cefpodoxime",
+    "cefovecin",
+)
 SECOND_TIER = ("doxycycline", "minocycline", "enrofloxacin", "marbofloxacin")
 # Lokivetmab first: calcinosis lesions are often infected and only oclacitinib's label warns
 # against serious infection; ciclosporin takes 4-6 weeks to help; antihistamines are modest.
@@ -27,10 +33,15 @@ class _Plan:
     def __init__(self) -> None:
         self.items: list[Treatment] = []
 
-    def add(self, treatment_id: str, status: str, priority: int, because: list[Because],
-            **extra: object) -> Treatment:
-        item: Treatment = {"id": treatment_id, "status": status, "priority": priority,
-                           "because": because}
+    def add(
+        self, treatment_id: str, status: str, priority: int, because: list[Because], **extra: object
+    ) -> Treatment:
+        item: Treatment = {
+            "id": treatment_id,
+            "status": status,
+            "priority": priority,
+            "because": because,
+        }
         item.update(extra)  # type: ignore[typeddict-item]
         self.items.append(item)
         return item
@@ -40,50 +51,91 @@ class _Plan:
         return self.items
 
 
-def treatments(facts: Facts, picture: Picture, form_id: str, suspicion_level: str,
-               likelihoods: dict[str, str], reasons: Reasons) -> list[Treatment]:
+def treatments(
+    facts: Facts,
+    picture: Picture,
+    form_id: str,
+    suspicion_level: str,
+    likelihoods: dict[str, str],
+    reasons: Reasons,
+) -> list[Treatment]:
     plan = _Plan()
     findings = picture.findings
     infected = "bacterial_infection" in findings
-    vitamin_d = [e for e in sorted(facts.exposures)
-                 if facts.knowledge.exposures[e]["cause"] == "hypervitaminosis_d"]
+    vitamin_d = [
+        e
+        for e in sorted(facts.exposures)
+        if facts.knowledge.exposures[e]["cause"] == "hypervitaminosis_d"
+    ]
     urgent_calcium = _urgent_hypercalcaemia(facts, picture)
 
     # --- emergencies -------------------------------------------------------------------------------
     if vitamin_d:
-        plan.add("vitamin_d_decontamination", "recommended", 1,
-                 [reasons.because("treatment.vitamin_d_decontamination")])
+        plan.add(
+            "vitamin_d_decontamination",
+            "recommended",
+            1,
+            [reasons.because("treatment.vitamin_d_decontamination")],
+        )
     if urgent_calcium or (picture.hypercalcaemia and vitamin_d):
-        plan.add("hypercalcemia_emergency_care", "recommended", 1,
-                 [reasons.because("treatment.hypercalcemia_emergency_care")])
+        plan.add(
+            "hypercalcemia_emergency_care",
+            "recommended",
+            1,
+            [reasons.because("treatment.hypercalcemia_emergency_care")],
+        )
 
     # --- the cause ---------------------------------------------------------------------------------
     if picture.glucocorticoids_now and likelihoods.get("iatrogenic_glucocorticoid") in (
-            "likely", "possible"):
+        "likely",
+        "possible",
+    ):
         _taper(plan, facts, picture.glucocorticoids_now[0], reasons)
     if form_id == "circumscripta":
-        plan.add("surgical_excision", "recommended", 2,
-                 [reasons.because("treatment.surgical_excision")])
+        plan.add(
+            "surgical_excision", "recommended", 2, [reasons.because("treatment.surgical_excision")]
+        )
     _adrenal_treatment(plan, facts, picture, likelihoods, reasons)
     if picture.kidney:
-        plan.add("kidney_disease_management", "recommended", 2,
-                 [reasons.because("treatment.kidney_disease_management")])
+        plan.add(
+            "kidney_disease_management",
+            "recommended",
+            2,
+            [reasons.because("treatment.kidney_disease_management")],
+        )
 
     # --- infection ---------------------------------------------------------------------------------
     if infected:
         _antibiotic(plan, facts, reasons)
-        plan.add("antimicrobial_bathing", "recommended", 4,
-                 [reasons.because("treatment.antimicrobial_bathing")],
-                 regimen=reasons.because("regimen.bathing")["text"])
-        plan.add("fluorescent_light_therapy", "consider", 9,
-                 [reasons.because("treatment.fluorescent_light_therapy")])
+        plan.add(
+            "antimicrobial_bathing",
+            "recommended",
+            4,
+            [reasons.because("treatment.antimicrobial_bathing")],
+            regimen=reasons.because("regimen.bathing")["text"],
+        )
+        plan.add(
+            "fluorescent_light_therapy",
+            "consider",
+            9,
+            [reasons.because("treatment.fluorescent_light_therapy")],
+        )
     elif facts.lesions and facts.result("skin_cytology") is None:
-        plan.add("antimicrobial_bathing", "consider", 6,
-                 [reasons.because("treatment.bathing_until_cytology")],
-                 regimen=reasons.because("regimen.bathing")["text"])
+        plan.add(
+            "antimicrobial_bathing",
+            "consider",
+            6,
+            [reasons.because("treatment.bathing_until_cytology")],
+            regimen=reasons.because("regimen.bathing")["text"],
+        )
     elif facts.lesions:
-        plan.add("oatmeal_bathing", "consider", 6, [reasons.because("treatment.oatmeal_bathing")],
-                 regimen=reasons.because("regimen.bathing")["text"])
+        plan.add(
+            "oatmeal_bathing",
+            "consider",
+            6,
+            [reasons.because("treatment.oatmeal_bathing")],
+            regimen=reasons.because("regimen.bathing")["text"],
+        )
 
     # --- helping the plaques dissolve ----------------------------------------------------------------
     calcinosis = suspicion_level in ("confirmed", "high") and form_id != "circumscripta"
@@ -91,29 +143,44 @@ def treatments(facts: Facts, picture: Picture, form_id: str, suspicion_level: st
         renal_risk = picture.kidney or picture.hypercalcaemia
         risk = [reasons.because("treatment.calcium_mobilisation_risk")] if renal_risk else []
         status = "caution" if renal_risk else "consider"
-        plan.add("topical_dmso", status, 5,
-                 [reasons.because("treatment.topical_dmso"), *risk],
-                 dose=None, regimen=reasons.because("regimen.dmso")["text"])
-        plan.add("minocycline", status, 5,
-                 [reasons.because("treatment.minocycline"), *risk],
-                 drug="minocycline",
-                 dose=calculate_dose(facts.knowledge, "minocycline", "calcinosis_cutis",
-                                     facts.weight_kg),
-                 duration=reasons.because("duration.minocycline")["text"])
-        plan.add("doxycycline", status, 6,
-                 [reasons.because("treatment.doxycycline"), *risk],
-                 drug="doxycycline",
-                 dose=calculate_dose(facts.knowledge, "doxycycline", "skin_infection",
-                                     facts.weight_kg))
+        plan.add(
+            "topical_dmso",
+            status,
+            5,
+            [reasons.because("treatment.topical_dmso"), *risk],
+            dose=None,
+            regimen=reasons.because("regimen.dmso")["text"],
+        )
+        plan.add(
+            "minocycline",
+            status,
+            5,
+            [reasons.because("treatment.minocycline"), *risk],
+            drug="minocycline",
+            dose=calculate_dose(
+                facts.knowledge, "minocycline", "calcinosis_cutis", facts.weight_kg
+            ),
+            duration=reasons.because("duration.minocycline")["text"],
+        )
+        plan.add(
+            "doxycycline",
+            status,
+            6,
+            [reasons.because("treatment.doxycycline"), *risk],
+            drug="doxycycline",
+            dose=calculate_dose(facts.knowledge, "doxycycline", "skin_infection", facts.weight_kg),
+        )
 
     # --- comfort --------------------------------------------------------------------------------------
-    itchy = facts.pruritic or "atopic_dermatitis" in facts.conditions and bool(
-        picture.glucocorticoids_now)
+    itchy = facts.pruritic or (
+        "atopic_dermatitis" in facts.conditions and bool(picture.glucocorticoids_now)
+    )
     if facts.lesions and itchy:
         _itch_control(plan, facts, picture, reasons)
     if facts.lesions and (facts.pruritic or facts.features & {"ulceration", "draining_tract"}):
-        plan.add("protective_garment", "consider", 8,
-                 [reasons.because("treatment.protective_garment")])
+        plan.add(
+            "protective_garment", "consider", 8, [reasons.because("treatment.protective_garment")]
+        )
     return plan.ordered()
 
 
@@ -148,8 +215,12 @@ def _current_dose(facts: Facts, medication: Medication) -> Dose | None:
         units = dose_mg / float(product["strength_mg"])
         step = float(product["smallest_fraction"])
         if abs(units / step - round(units / step)) < 1e-9:
-            dose["product"] = {"strength_mg": float(product["strength_mg"]), "units": units,
-                               "form": product["form"], "mg": dose_mg}
+            dose["product"] = {
+                "strength_mg": float(product["strength_mg"]),
+                "units": units,
+                "form": product["form"],
+                "mg": dose_mg,
+            }
             break
     return dose
 
@@ -159,23 +230,30 @@ def _taper(plan: _Plan, facts: Facts, medication: Medication, reasons: Reasons) 
     dose = _current_dose(facts, medication)
     because = [reasons.because("treatment.glucocorticoid_taper", drug=medication["drug"])]
     if medication["reason"]:
-        because.append(reasons.because("treatment.replace_steroid_for",
-                                       reason=medication["reason"]))
+        because.append(
+            reasons.because("treatment.replace_steroid_for", reason=medication["reason"])
+        )
     extra: dict[str, object] = {
         "drug": medication["drug"],
         "dose": dose,
         "options": [],
         "excluded": [],
         "regimen": reasons.because(
-            "regimen.taper", percent=int(protocol["step_fraction"] * 100),
-            days=protocol["step_interval_days"])["text"],
+            "regimen.taper",
+            percent=int(protocol["step_fraction"] * 100),
+            days=protocol["step_interval_days"],
+        )["text"],
     }
     if dose is not None and dose["product"] is not None:
         product = dose["product"]
         smallest = product["strength_mg"] * _smallest_fraction(facts, medication, product)
-        extra["schedule"] = taper_schedule(dose["mg"], dose["interval_hours"],
-                                           protocol["step_fraction"],
-                                           protocol["step_interval_days"], smallest)
+        extra["schedule"] = taper_schedule(
+            dose["mg"],
+            dose["interval_hours"],
+            protocol["step_fraction"],
+            protocol["step_interval_days"],
+            smallest,
+        )
     plan.add("glucocorticoid_taper", "recommended", 1, because, **extra)
 
 
@@ -188,12 +266,17 @@ def _smallest_fraction(facts: Facts, medication: Medication, product: object) ->
     return 1.0
 
 
-def _adrenal_treatment(plan: _Plan, facts: Facts, picture: Picture,
-                       likelihoods: dict[str, str], reasons: Reasons) -> None:
-    confirmed = bool(picture.findings & {"acth_stim_exaggerated", "ldds_consistent_with_hac"}) \
+def _adrenal_treatment(
+    plan: _Plan, facts: Facts, picture: Picture, likelihoods: dict[str, str], reasons: Reasons
+) -> None:
+    confirmed = (
+        bool(picture.findings & {"acth_stim_exaggerated", "ldds_consistent_with_hac"})
         or "hyperadrenocorticism" in facts.conditions
+    )
     on_trilostane = facts.on_drug("trilostane") is not None
-    if not on_trilostane and not (confirmed and likelihoods.get("hyperadrenocorticism") == "likely"):
+    if not on_trilostane and not (
+        confirmed and likelihoods.get("hyperadrenocorticism") == "likely"
+    ):
         return
     dose = calculate_dose(facts.knowledge, "trilostane", "hypercortisolism", facts.weight_kg)
     blockers = []
@@ -203,16 +286,28 @@ def _adrenal_treatment(plan: _Plan, facts: Facts, picture: Picture,
         blockers.append(reasons.because("treatment.trilostane.renal"))
     mitotane_days = facts.knowledge.value("mitotane_washout_days")
     if facts.took_drug_within("mitotane", mitotane_days):
-        blockers.append(reasons.because("treatment.trilostane.after_mitotane",
-                                        days=int(mitotane_days)))
+        blockers.append(
+            reasons.because("treatment.trilostane.after_mitotane", days=int(mitotane_days))
+        )
     adrenal_mass = "adrenal_mass" in picture.findings
     if adrenal_mass:
-        plan.add("adrenalectomy_referral", "recommended", 2,
-                 [reasons.because("treatment.adrenalectomy_referral")])
+        plan.add(
+            "adrenalectomy_referral",
+            "recommended",
+            2,
+            [reasons.because("treatment.adrenalectomy_referral")],
+        )
     status = "contraindicated" if blockers else ("consider" if adrenal_mass else "recommended")
     reason = "treatment.trilostane.continue" if on_trilostane else "treatment.trilostane"
-    plan.add("trilostane", status, 2, [reasons.because(reason), *blockers], drug="trilostane",
-             dose=dose, duration=reasons.because("duration.trilostane")["text"])
+    plan.add(
+        "trilostane",
+        status,
+        2,
+        [reasons.because(reason), *blockers],
+        drug="trilostane",
+        dose=dose,
+        duration=reasons.because("duration.trilostane")["text"],
+    )
 
 
 def _antibiotic(plan: _Plan, facts: Facts, reasons: Reasons) -> None:
@@ -227,17 +322,39 @@ def _antibiotic(plan: _Plan, facts: Facts, reasons: Reasons) -> None:
     for drug_id in pool:
         drug = facts.knowledge.drugs[drug_id]
         if drug_id in resistant:
-            excluded.append({"drug": drug_id, "because": [
-                reasons.because("exclude.culture_resistant", drug=drug["name"])]})
+            excluded.append(
+                {
+                    "drug": drug_id,
+                    "because": [reasons.because("exclude.culture_resistant", drug=drug["name"])],
+                }
+            )
         elif methicillin and "cephalosporin" in drug["classes"]:
-            excluded.append({"drug": drug_id, "because": [
-                reasons.because("exclude.methicillin_resistant", drug=drug["name"])]})
+            excluded.append(
+                {
+                    "drug": drug_id,
+                    "because": [
+                        reasons.because("exclude.methicillin_resistant", drug=drug["name"])
+                    ],
+                }
+            )
         elif susceptible and drug_id not in susceptible:
-            excluded.append({"drug": drug_id, "because": [
-                reasons.because("exclude.not_tested_susceptible", drug=drug["name"])]})
+            excluded.append(
+                {
+                    "drug": drug_id,
+                    "because": [
+                        reasons.because("exclude.not_tested_susceptible", drug=drug["name"])
+                    ],
+                }
+            )
         elif not susceptible and drug_id in SECOND_TIER:
-            excluded.append({"drug": drug_id, "because": [
-                reasons.because("exclude.second_tier_without_culture", drug=drug["name"])]})
+            excluded.append(
+                {
+                    "drug": drug_id,
+                    "because": [
+                        reasons.because("exclude.second_tier_without_culture", drug=drug["name"])
+                    ],
+                }
+            )
         else:
             candidates.append(drug_id)
     because = [reasons.because("treatment.systemic_antibiotic")]
@@ -246,20 +363,39 @@ def _antibiotic(plan: _Plan, facts: Facts, reasons: Reasons) -> None:
     else:
         because.append(reasons.because("treatment.antibiotic_empiric"))
     choices: list[DrugChoice] = [
-        {"drug": drug_id,
-         "dose": calculate_dose(facts.knowledge, drug_id, "skin_infection", facts.weight_kg),
-         "because": [reasons.because("option.antibiotic", drug=facts.knowledge.drugs[drug_id]["name"])]}
+        {
+            "drug": drug_id,
+            "dose": calculate_dose(facts.knowledge, drug_id, "skin_infection", facts.weight_kg),
+            "because": [
+                reasons.because("option.antibiotic", drug=facts.knowledge.drugs[drug_id]["name"])
+            ],
+        }
         for drug_id in candidates
     ]
     duration = reasons.because("duration.deep_infection")["text"]
     if not choices:
-        plan.add("systemic_antibiotic", "recommended", 3,
-                 [*because, reasons.because("treatment.antibiotic_none_suitable")],
-                 options=[], excluded=excluded, duration=duration)
+        plan.add(
+            "systemic_antibiotic",
+            "recommended",
+            3,
+            [*because, reasons.because("treatment.antibiotic_none_suitable")],
+            options=[],
+            excluded=excluded,
+            duration=duration,
+        )
         return
     first = choices[0]
-    plan.add("systemic_antibiotic", "recommended", 3, because, drug=first["drug"],
-             dose=first["dose"], options=choices[1:], excluded=excluded, duration=duration)
+    plan.add(
+        "systemic_antibiotic",
+        "recommended",
+        3,
+        because,
+        drug=first["drug"],
+        dose=first["dose"],
+        options=choices[1:],
+        excluded=excluded,
+        duration=duration,
+    )
 
 
 def _itch_control(plan: _Plan, facts: Facts, picture: Picture, reasons: Reasons) -> None:
@@ -279,15 +415,25 @@ def _itch_control(plan: _Plan, facts: Facts, picture: Picture, reasons: Reasons)
         if why_not:
             excluded.append({"drug": drug_id, "because": why_not})
             continue
-        choices.append({
-            "drug": drug_id,
-            "dose": calculate_dose(facts.knowledge, drug_id, "pruritus", facts.weight_kg),
-            "because": [reasons.because(f"option.{drug_id}", drug=name)],
-        })
+        choices.append(
+            {
+                "drug": drug_id,
+                "dose": calculate_dose(facts.knowledge, drug_id, "pruritus", facts.weight_kg),
+                "because": [reasons.because(f"option.{drug_id}", drug=name)],
+            }
+        )
     because = [reasons.because("treatment.nonsteroidal_itch_control")]
     first = choices[0]
-    plan.add("nonsteroidal_itch_control", "recommended", 7, because, drug=first["drug"],
-             dose=first["dose"], options=choices[1:], excluded=excluded)
+    plan.add(
+        "nonsteroidal_itch_control",
+        "recommended",
+        7,
+        because,
+        drug=first["drug"],
+        dose=first["dose"],
+        options=choices[1:],
+        excluded=excluded,
+    )
 
 
 def describe_dose(dose: Dose) -> str:

@@ -29,8 +29,10 @@ def text_report(assessment: JSON, knowledge: Knowledge) -> str:
     patient = assessment["patient"]
     name = patient.get("name") or "Unnamed dog"
     lines.append(f"CUTIS ASSESSMENT: {name}, {patient['age_years']} y, {patient['weight_kg']} kg")
-    lines.append(f"assessed on {assessment['assessed_on']} | engine {assessment['engine_version']}"
-                 f" | knowledge {assessment['knowledge_version']}")
+    lines.append(
+        f"assessed on {assessment['assessed_on']} | engine {assessment['engine_version']}"
+        f" | knowledge {assessment['knowledge_version']}"
+    )
     lines.append("=" * WIDTH)
     if assessment["alerts"]:
         lines.append("ALERTS")
@@ -75,8 +77,11 @@ def text_report(assessment: JSON, knowledge: Knowledge) -> str:
             lines.append(f"    not {excluded['drug']}: {excluded['because'][0]['text']}")
     lines.append("MONITORING")
     for item in assessment["monitoring"]:
-        when = (f"first in {item['first_in_days']} days" if item["first_in_days"] is not None
-                else "interval set by the vet")
+        when = (
+            f"first in {item['first_in_days']} days"
+            if item["first_in_days"] is not None
+            else "interval set by the vet"
+        )
         if item.get("then_at_days"):
             when += ", then at days " + ", ".join(str(d) for d in item["then_at_days"])
         if item["every_days"]:

@@ -7,6 +7,7 @@ recompiles (and validates) otherwise, so an edited YAML file is never silently i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -104,7 +105,7 @@ def source_digest(directory: str = DATA_DIR) -> str:
 
 def compile_knowledge(directory: str = DATA_DIR) -> JSON:
     """Merge and validate the YAML files; returns the JSON-ready knowledge document."""
-    import yaml  # noqa: PLC0415 - only when compiling, to keep the assessment path light
+    import yaml
 
     merged: dict[str, object] = {}
     for name in _yaml_files(directory):
@@ -121,9 +122,9 @@ def compile_knowledge(directory: str = DATA_DIR) -> JSON:
 
 def validate_document(document: Mapping[str, object]) -> JSON:
     """Validate a knowledge document (from YAML or built in memory) with pydantic."""
-    from pydantic import ValidationError  # noqa: PLC0415
+    from pydantic import ValidationError
 
-    from cutis.knowledge.schema import KnowledgeFiles  # noqa: PLC0415
+    from cutis.knowledge.schema import KnowledgeFiles
 
     try:
         model = KnowledgeFiles.model_validate(document)
@@ -144,7 +145,10 @@ def knowledge_from_document(document: Mapping[str, object]) -> Knowledge:
 
 def write_snapshot(directory: str = DATA_DIR) -> str:
     """Compile the YAML and write `compiled.json` beside it; returns the snapshot's path."""
-    snapshot = {"source_digest": source_digest(directory), "knowledge": compile_knowledge(directory)}
+    snapshot = {
+        "source_digest": source_digest(directory),
+        "knowledge": compile_knowledge(directory),
+    }
     path = os.path.join(directory, SNAPSHOT_NAME)
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
@@ -165,8 +169,6 @@ def load_knowledge(directory: str = DATA_DIR) -> Knowledge:
     if isinstance(snapshot, dict) and snapshot.get("source_digest") == source_digest(directory):
         return Knowledge(snapshot["knowledge"])
     document = compile_knowledge(directory)
-    try:
+    with contextlib.suppress(OSError):  # a read-only install still works, only slower
         write_snapshot(directory)
-    except OSError:
-        pass  # a read-only install still works, only slower
     return Knowledge(document)

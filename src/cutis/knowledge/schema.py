@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Weight = Literal["guideline", "study", "textbook", "university", "specialist", "lay", "editorial"]
 Rounding = Literal["nearest", "down", "up"]
-ProductForm = Literal["tablet", "capsule", "chewable_tablet", "vial", "suspension", "gel", "solution"]
+ProductForm = Literal[
+    "tablet", "capsule", "chewable_tablet", "vial", "suspension", "gel", "solution"
+]
 Route = Literal["oral", "topical", "injection", "depot_injection", "otic", "ophthalmic", "inhaled"]
 
 
@@ -209,7 +211,13 @@ class KnowledgeFiles(Strict):
                 if source_id not in source_ids:
                     problems.append(f"{where}: unknown source '{source_id}'")
 
-        for sourced in [*self.regions, *self.signs, *self.conditions, *self.exposures]:
+        identified: list[Region | Sign | Condition | Exposure] = [
+            *self.regions,
+            *self.signs,
+            *self.conditions,
+            *self.exposures,
+        ]
+        for sourced in identified:
             check(f"{type(sourced).__name__.lower()} {sourced.id}", sourced.sources)
         for drug in self.drugs:
             check(f"drug {drug.id}", drug.sources)
