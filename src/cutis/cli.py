@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy treats this name as True
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

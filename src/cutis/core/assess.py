@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cutis.core.alerts import alerts
 from cutis.core.diagnosis import Picture, causes, form, suspicion
 from cutis.core.explain import Reasons
@@ -12,6 +10,8 @@ from cutis.core.findings import lab_findings
 from cutis.core.monitoring import monitoring
 from cutis.core.plan import treatments
 from cutis.core.workup import diagnostics
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy treats this name as True
 
 if TYPE_CHECKING:
     import datetime

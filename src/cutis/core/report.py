@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cutis.core.plan import describe_dose
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy treats this name as True
 
 if TYPE_CHECKING:
     from cutis.core.formats import JSON, Because
