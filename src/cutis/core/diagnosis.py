@@ -98,14 +98,23 @@ def form(facts: Facts, picture: Picture, reasons: Reasons) -> Form:
             (
                 1,
                 reasons.because(
-                    "form.pressure_site", regions=facts.region_labels(facts.circumscripta_regions)
+                    "form.pressure_site",
+                    regions=facts.region_labels(facts.circumscripta_regions),
+                    owner_regions=facts.owner_region_labels(facts.circumscripta_regions),
                 ),
             )
         )
     injured = sorted(set(facts.lesion_regions) & facts.trauma_regions)
     if injured:
         for_circumscripta.append(
-            (2, reasons.because("form.trauma_site", regions=facts.region_labels(injured)))
+            (
+                2,
+                reasons.because(
+                    "form.trauma_site",
+                    regions=facts.region_labels(injured),
+                    owner_regions=facts.owner_region_labels(injured),
+                ),
+            )
         )
     if facts.age_years < young:
         for_circumscripta.append(
@@ -121,6 +130,7 @@ def form(facts: Facts, picture: Picture, reasons: Reasons) -> Form:
                     "form.several_regions",
                     count=len(facts.lesion_regions),
                     regions=facts.region_labels(facts.lesion_regions),
+                    owner_regions=facts.owner_region_labels(facts.lesion_regions),
                 ),
             )
         )
@@ -132,6 +142,7 @@ def form(facts: Facts, picture: Picture, reasons: Reasons) -> Form:
                 reasons.because(
                     "form.typical_distribution",
                     regions=facts.region_labels(facts.universalis_regions),
+                    owner_regions=facts.owner_region_labels(facts.universalis_regions),
                 ),
             )
         )
@@ -245,6 +256,10 @@ def _iatrogenic(facts: Facts, picture: Picture, reasons: Reasons) -> _Cause | No
     return cause
 
 
+def _labels(facts: Facts, sign_ids: list[str], register: str) -> str:
+    return ", ".join(facts.knowledge.signs[sign][register] for sign in sign_ids)
+
+
 def _hyperadrenocorticism(
     facts: Facts, picture: Picture, form_id: str, reasons: Reasons
 ) -> _Cause | None:
@@ -267,7 +282,8 @@ def _hyperadrenocorticism(
             2,
             reasons.because(
                 "cause.hac.signs",
-                signs=", ".join(facts.knowledge.signs[s]["label"] for s in picture.hac_signs),
+                signs=_labels(facts, picture.hac_signs, "label"),
+                owner_signs=_labels(facts, picture.hac_signs, "owner_label"),
             ),
         )
     if "alp_high" in findings:
@@ -300,9 +316,8 @@ def _hyperadrenocorticism(
             -1,
             reasons.because(
                 "cause.hac.incompatible_signs",
-                signs=", ".join(
-                    facts.knowledge.signs[s]["label"] for s in picture.hac_incompatible_signs
-                ),
+                signs=_labels(facts, picture.hac_incompatible_signs, "label"),
+                owner_signs=_labels(facts, picture.hac_incompatible_signs, "owner_label"),
             ),
         )
     if picture.cortisol_excess_from_drugs and picture.hac_signs and not strong_for:
@@ -460,7 +475,9 @@ def _percutaneous_calcium(facts: Facts, reasons: Reasons) -> _Cause | None:
         cause.add(
             1,
             reasons.because(
-                "cause.percutaneous.injection_site", regions=facts.region_labels(injections)
+                "cause.percutaneous.injection_site",
+                regions=facts.region_labels(injections),
+                owner_regions=facts.owner_region_labels(injections),
             ),
         )
     if not cause.because:
@@ -492,7 +509,12 @@ def _circumscripta_causes(facts: Facts, form_id: str, reasons: Reasons) -> list[
     injured = sorted(set(facts.lesion_regions) & facts.trauma_regions)
     if injured:
         trauma.add(
-            3, reasons.because("cause.trauma.recorded", regions=facts.region_labels(injured))
+            3,
+            reasons.because(
+                "cause.trauma.recorded",
+                regions=facts.region_labels(injured),
+                owner_regions=facts.owner_region_labels(injured),
+            ),
         )
         trauma.likelihood = "likely"
     elif facts.circumscripta_regions:
@@ -501,6 +523,7 @@ def _circumscripta_causes(facts: Facts, form_id: str, reasons: Reasons) -> list[
             reasons.because(
                 "cause.trauma.pressure_point",
                 regions=facts.region_labels(facts.circumscripta_regions),
+                owner_regions=facts.owner_region_labels(facts.circumscripta_regions),
             ),
         )
         trauma.likelihood = "possible"
