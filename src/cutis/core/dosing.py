@@ -114,7 +114,13 @@ def _choose_product(
                 continue
             if rounding == "up" and mg < target_mg - EPSILON_MG:
                 continue
-            outside = 0.0 if low_mg - EPSILON_MG <= mg <= high_mg + EPSILON_MG else 1.0
+            # inside the range first; outside it, under-dosing beats over-dosing
+            if mg > high_mg + EPSILON_MG:
+                outside = 2.0
+            elif mg < low_mg - EPSILON_MG:
+                outside = 1.0
+            else:
+                outside = 0.0
             fractional = 0.0 if units.is_integer() else 1.0
             # more than two tablets or capsules a dose is hard to give at home: prefer a larger
             # strength even if it lands a little further from the target

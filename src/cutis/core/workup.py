@@ -260,12 +260,18 @@ def diagnostics(
                     ],
                 )
         else:
+            # another illness explaining the signs lowers the tests' specificity: test only if
+            # the signs outlast its treatment
+            other_illness = picture.kidney or picture.hypercalcaemia
             if not ldds_done:
+                ldds_reasons = [reasons.because("diagnostic.ldds.screen")]
+                if other_illness:
+                    ldds_reasons.append(reasons.because("diagnostic.adrenal.other_illness"))
                 plan.add(
                     "ldds_test",
-                    "recommended",
+                    "consider" if other_illness else "recommended",
                     3,
-                    [reasons.because("diagnostic.ldds.screen")],
+                    ldds_reasons,
                     cortisol_timing or None,
                 )
             if facts.value("acth_stim_post") is None:
@@ -276,7 +282,12 @@ def diagnostics(
                     [reasons.because("diagnostic.acth.screen")],
                     cortisol_timing or None,
                 )
-            if hac == "possible" and facts.value("uccr") is None and not ldds_done:
+            if (
+                hac == "possible"
+                and not other_illness
+                and facts.value("uccr") is None
+                and not ldds_done
+            ):
                 plan.add("uccr", "consider", 8, [reasons.because("diagnostic.uccr.rule_out")])
     elif iatrogenic == "likely" and facts.value("acth_stim_post") is None and on_steroids:
         plan.add(
