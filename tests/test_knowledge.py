@@ -9,6 +9,7 @@ import pytest
 
 import cutis
 from cutis import Knowledge
+from cutis.core.findings import SIMPLE_FINDINGS
 from cutis.knowledge import (
     DATA_DIR,
     KnowledgeError,
@@ -35,6 +36,7 @@ def test_every_rule_the_engine_names_exists_in_the_knowledge(knowledge: Knowledg
                                 r'duration|exclude|option|monitoring|alert)\.[a-z0-9_.]+)"',
                                 path.read_text(encoding="utf-8")))
     named |= {f"finding.iris_stage_{stage}" for stage in range(1, 5)}
+    named |= {f"finding.{row[0]}" for row in SIMPLE_FINDINGS}
     named |= {f"option.{drug}" for drug in ("lokivetmab", "oclacitinib", "ciclosporin",
                                              "cetirizine")}
     assert named - set(knowledge.rules) == set()

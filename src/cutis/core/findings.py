@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from cutis.core.explain import number
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy treats this name as True
@@ -12,6 +14,19 @@ if TYPE_CHECKING:
     from cutis.core.formats import Finding
 
 INFECTED_CYTOLOGY = ("cocci", "rods", "mixed_bacteria")
+COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+# (finding, lab code, threshold, comparison): a result that crosses one sourced threshold
+SIMPLE_FINDINGS = (
+    ("hypercalcemia_total", "calcium_total", "calcium_total_high", ">"),
+    ("hypercalcemia_ionized", "calcium_ionized", "calcium_ionized_high", ">"),
+    ("hyperphosphatemia", "phosphorus", "phosphorus_high", ">"),
+    ("alp_high", "alp", "alp_high_above", ">"),
+    ("uccr_normal", "uccr", "uccr_normal_max", "<="),
+    ("pth_suppressed", "pth", "pth_low_below", "<"),
+    ("pth_elevated", "pth", "pth_high_above", ">"),
+    ("pthrp_elevated", "pthrp", "pthrp_high_from", ">="),
+    ("vitamin_d_elevated", "vitamin_d_25oh", "vitamin_d_high_above", ">"),
+)
 
 
 def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
@@ -62,36 +77,19 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
         }
         findings.append(finding)
 
+    for finding_id, code, threshold_id, compare in SIMPLE_FINDINGS:
+        measured = facts.value(code)
+        if measured is not None and COMPARE[compare](measured, limit(threshold_id)):
+            add(
+                finding_id,
+                code,
+                measured,
+                f"finding.{finding_id}",
+                value=measured,
+                limit=limit(threshold_id),
+            )
     calcium = facts.value("calcium_total")
-    ionised = facts.value("calcium_ionized")
     phosphorus = facts.value("phosphorus")
-    if calcium is not None and calcium > limit("calcium_total_high"):
-        add(
-            "hypercalcemia_total",
-            "calcium_total",
-            calcium,
-            "finding.hypercalcemia_total",
-            value=calcium,
-            limit=limit("calcium_total_high"),
-        )
-    if ionised is not None and ionised > limit("calcium_ionized_high"):
-        add(
-            "hypercalcemia_ionized",
-            "calcium_ionized",
-            ionised,
-            "finding.hypercalcemia_ionized",
-            value=ionised,
-            limit=limit("calcium_ionized_high"),
-        )
-    if phosphorus is not None and phosphorus > limit("phosphorus_high"):
-        add(
-            "hyperphosphatemia",
-            "phosphorus",
-            phosphorus,
-            "finding.hyperphosphatemia",
-            value=phosphorus,
-            limit=limit("phosphorus_high"),
-        )
     if calcium is not None and phosphorus is not None:
         product = calcium * phosphorus
         if product > limit("ca_p_product_high"):
@@ -114,46 +112,6 @@ def lab_findings(facts: Facts, reasons: Reasons) -> list[Finding]:
 
     _kidney_findings(facts, add)
     _adrenal_findings(facts, add)
-
-    pth = facts.value("pth")
-    if pth is not None and pth < limit("pth_low_below"):
-        add(
-            "pth_suppressed",
-            "pth",
-            pth,
-            "finding.pth_suppressed",
-            value=pth,
-            limit=limit("pth_low_below"),
-        )
-    if pth is not None and pth > limit("pth_high_above"):
-        add(
-            "pth_elevated",
-            "pth",
-            pth,
-            "finding.pth_elevated",
-            value=pth,
-            limit=limit("pth_high_above"),
-        )
-    pthrp = facts.value("pthrp")
-    if pthrp is not None and pthrp >= limit("pthrp_high_from"):
-        add(
-            "pthrp_elevated",
-            "pthrp",
-            pthrp,
-            "finding.pthrp_elevated",
-            value=pthrp,
-            limit=limit("pthrp_high_from"),
-        )
-    vitamin_d = facts.value("vitamin_d_25oh")
-    if vitamin_d is not None and vitamin_d > limit("vitamin_d_high_above"):
-        add(
-            "vitamin_d_elevated",
-            "vitamin_d_25oh",
-            vitamin_d,
-            "finding.vitamin_d_elevated",
-            value=vitamin_d,
-            limit=limit("vitamin_d_high_above"),
-        )
 
     if facts.result("skin_biopsy") == "mineralization_confirmed":
         add(
@@ -350,19 +308,6 @@ def _adrenal_findings(facts: Facts, add: _Add) -> None:
                 value=eight,
                 limit=limit("ldds_8h_normal_below"),
             )
-    uccr = facts.value("uccr")
-    if uccr is not None and uccr <= limit("uccr_normal_max"):
-        add(
-            "uccr_normal",
-            "uccr",
-            uccr,
-            "finding.uccr_normal",
-            value=uccr,
-            limit=limit("uccr_normal_max"),
-        )
-    alp = facts.value("alp")
-    if alp is not None and alp > limit("alp_high_above"):
-        add("alp_high", "alp", alp, "finding.alp_high", value=alp, limit=limit("alp_high_above"))
 
 
 if TYPE_CHECKING:
