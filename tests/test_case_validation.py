@@ -21,6 +21,8 @@ INVALID = [
     ({"patient": {"sex": "f"}}, "patient.sex: 'f' is not a known sex"),
     ({"patient": {"colour": "red"}}, "patient.colour: unknown field"),
     ({"format": "cutis-case/2"}, "format: must be 'cutis-case/1'"),
+    ({"patient": {"eye colour": "red"}}, 'patient["eye colour"]: unknown field'),
+    ({"assessed_on": "20250726"}, "assessed_on: must be a date as YYYY-MM-DD (got '20250726')"),
     ({"assessed_on": "26/07/2025"}, "assessed_on: must be a date as YYYY-MM-DD (got '26/07/2025')"),
     ({"lesions": [{**LESION, "region": "elbow"}]}, "lesions[0].region: 'elbow' is not a known body region"),
     ({"lesions": [{**LESION, "count": 0}]}, "lesions[0].count: must be a whole number of at least 1 (got 0)"),

@@ -281,3 +281,10 @@ def test_monitoring_follows_trilostane(knowledge: Knowledge) -> None:
     monitoring = {m["id"]: m for m in run(case, knowledge)["monitoring"]}
     acth = monitoring["acth_stim_monitoring"]
     assert (acth["first_in_days"], acth["then_at_days"], acth["every_days"]) == (10, [30, 90], 90)
+
+
+def test_a_fractional_interval_is_kept_as_given(knowledge: Knowledge) -> None:
+    prednisolone = {**PREDNISOLONE, "interval_hours": 36.5}
+    taper = treatment(run(make_case(lesions=[NECK], history={"medications": [prednisolone]}),
+                          knowledge), "glucocorticoid_taper")
+    assert taper["dose"]["interval_hours"] == 36.5

@@ -9,8 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from tests.conftest import load_json, vignette_files
+from cutis import load_knowledge
+from tests.conftest import ROOT, load_json, vignette_files
+
+ASSESSMENT_SCHEMA = Draft202012Validator(
+    load_json(ROOT / "src" / "cutis" / "schemas" / "assessment.schema.json")
+)
+
+
+def cited_sources(node: Any) -> list[str]:
+    """Every source id cited anywhere in the document."""
+    if isinstance(node, dict):
+        found = list(node["sources"]) if "rule" in node and "sources" in node else []
+        return found + [s for value in node.values() for s in cited_sources(value)]
+    if isinstance(node, list):
+        return [s for item in node for s in cited_sources(item)]
+    return []
 
 ACTIVE_DIAGNOSTIC = ("recommended", "consider")
 NOT_RECOMMENDED_DIAGNOSTIC = ("not_indicated", "completed")
@@ -128,5 +144,10 @@ def test_vignette_holds(path: Path) -> None:
             assert text in completed.stderr, f"{vignette['id']}: error does not mention {text}"
         return
     assert completed.returncode == 0, completed.stderr
-    failures = check(json.loads(completed.stdout), expect)
+    assessment = json.loads(completed.stdout)
+    ASSESSMENT_SCHEMA.validate(assessment)
+    knowledge = load_knowledge()
+    unresolved = {s for s in cited_sources(assessment) if s not in knowledge.sources}
+    assert not unresolved, f"{vignette['id']}: unresolved sources {unresolved}"
+    failures = check(assessment, expect)
     assert not failures, f"{vignette['id']} ({vignette['title']}): " + "; ".join(failures)

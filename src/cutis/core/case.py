@@ -8,6 +8,7 @@ pydantic's import alone costs ten, and the spec fixes the message wording
 from __future__ import annotations
 
 import datetime
+import json
 import math
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy treats this name as True
@@ -103,7 +104,10 @@ class _Reader:
             return None
         for key in value:
             if key not in allowed:
-                self.problem(f"{path}.{key}" if path else key, "unknown field")
+                # a key that is not a plain name is quoted so the "path: message" form holds
+                shown = key if key.isidentifier() and key.isascii() else f"[{json.dumps(key)}]"
+                joined = f"{path}{shown}" if shown.startswith("[") else f"{path}.{shown}"
+                self.problem(joined if path else shown, "unknown field")
         return value
 
     def array(self, value: object, path: str) -> list[object]:
@@ -168,7 +172,8 @@ class _Reader:
             if required:
                 self.problem(path, "is required")
             return None
-        if isinstance(value, str):
+        # YYYY-MM-DD only: fromisoformat alone also takes 20250726 and week dates
+        if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
             try:
                 return datetime.date.fromisoformat(value)
             except ValueError:

@@ -105,7 +105,7 @@ class Product(TypedDict):
 class Dose(TypedDict):
     mg_per_kg: float
     mg: float
-    interval_hours: int
+    interval_hours: float
     route: str
     target_mg_per_kg: float
     range_mg_per_kg: list[float]

@@ -197,7 +197,7 @@ def _current_dose(facts: Facts, medication: Medication) -> Dose | None:
     dose_mg = medication["dose_mg"]
     if dose_mg is None:
         return None
-    interval = int(medication["interval_hours"] or 24)
+    interval = medication["interval_hours"] or 24.0
     dose: Dose = {
         "mg_per_kg": round(dose_mg / facts.weight_kg, 2),
         "mg": dose_mg,
@@ -214,7 +214,7 @@ def _current_dose(facts: Facts, medication: Medication) -> Dose | None:
     for product in drug["products"] if drug else []:
         units = dose_mg / float(product["strength_mg"])
         step = float(product["smallest_fraction"])
-        if abs(units / step - round(units / step)) < 1e-9:
+        if units >= step and abs(units / step - round(units / step)) < 1e-9:
             dose["product"] = {
                 "strength_mg": float(product["strength_mg"]),
                 "units": units,
@@ -444,5 +444,7 @@ def describe_dose(dose: Dose) -> str:
         units = number(product["units"])
         text += f" ({units} x {number(product['strength_mg'])} mg {product['form']})"
     interval = dose["interval_hours"]
-    text += f" every {interval} h" if interval < 48 else f" every {interval // 24} days"
+    text += (
+        f" every {number(interval)} h" if interval < 48 else f" every {number(interval / 24)} days"
+    )
     return text + f" {dose['route']}"
