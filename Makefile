@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SHARED ?= ../shared
+# the checks and tests run with a throwaway key; real deployments set SECRET_KEY themselves
+TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 
 .PHONY: demo test lint typecheck contracts unit knowledge bench clean
 
@@ -24,13 +26,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	$(TEST_ENV) $(BIN)/mypy
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
-	CUTIS_SHARED=$(SHARED) $(BIN)/pytest
+	$(TEST_ENV) CUTIS_SHARED=$(SHARED) $(BIN)/pytest
 
 test: lint typecheck contracts unit
 

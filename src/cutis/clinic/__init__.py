@@ -1,0 +1,1 @@
+"""The clinic app: records, body map, labs, assessment, plans and monitoring for the vet team."""

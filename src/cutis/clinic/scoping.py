@@ -1,0 +1,36 @@
+"""Every query starts from the caller's clinic: the only way views reach clinical records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from cutis.clinic.models import Clinic, Dog, StaffMember
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+
+def staff_of(request: HttpRequest) -> StaffMember:
+    """The signed-in staff member; anyone else (an owner, a bare user) is refused."""
+    user = request.user
+    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    if staff is None:
+        raise PermissionDenied("clinic staff only")
+    return staff
+
+
+def clinic_of(request: HttpRequest) -> Clinic:
+    return staff_of(request).clinic
+
+
+def dogs_of(request: HttpRequest) -> QuerySet[Dog]:
+    return Dog.objects.filter(clinic=clinic_of(request), voided_at__isnull=True)
+
+
+def dog_for(request: HttpRequest, dog_id: int) -> Dog:
+    """A dog of the caller's clinic; a dog of another clinic is a 404, not a 403."""
+    return get_object_or_404(dogs_of(request), pk=dog_id)

@@ -1,0 +1,1 @@
+"""Small service functions the views call: each one transaction, scoped, checked, recorded."""

@@ -1,0 +1,81 @@
+"""Dogs, visits and medications: thin views over the record services."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from cutis.clinic.forms import DogForm, MedicationForm, VisitForm
+from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
+from cutis.clinic.services.cases import latest_visit
+from cutis.clinic.services.records import record_medication, record_visit, register_dog
+
+
+@login_required
+def dog_list(request: HttpRequest) -> HttpResponse:
+    dogs = dogs_of(request).prefetch_related("owners")
+    return render(request, "clinic/dog_list.html", {"dogs": dogs})
+
+
+@login_required
+def dog_create(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request)
+    form = DogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        dog = register_dog(clinic, form.cleaned_data)
+        return redirect("clinic:visit_create", dog_id=dog.pk)
+    return render(request, "clinic/form.html", {"form": form, "title": "Register a dog"})
+
+
+@login_required
+def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
+    dog = dog_for(request, dog_id)
+    today = timezone.localdate()
+    context = {
+        "dog": dog,
+        "visit": latest_visit(dog),
+        "visits": dog.visits.filter(voided_at__isnull=True),
+        "medications": dog.medications.filter(voided_at__isnull=True),
+        "observations": dog.observations.filter(voided_at__isnull=True)[:30],
+        "plan": dog.plan_items.filter(voided_at__isnull=True),
+        "monitoring": [
+            (item, item.state(today))
+            for item in dog.monitoring.filter(voided_at__isnull=True).order_by("due")
+        ],
+        "age_years": round((today - dog.birth_date).days / 365.25, 1),
+    }
+    return render(request, "clinic/dog_detail.html", context)
+
+
+@login_required
+def visit_create(request: HttpRequest, dog_id: int) -> HttpResponse:
+    dog = dog_for(request, dog_id)
+    previous = latest_visit(dog)
+    initial: dict[str, object] = {"date": timezone.localdate()}
+    if previous is not None:
+        initial.update(
+            weight_kg=previous.weight_kg, signs=previous.signs, conditions=previous.conditions
+        )
+    form = VisitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        record_visit(dog, form.cleaned_data)
+        return redirect("clinic:dog_detail", dog_id=dog.pk)
+    return render(
+        request, "clinic/form.html", {"form": form, "title": f"Visit for {dog.name}", "dog": dog}
+    )
+
+
+@login_required
+def medication_create(request: HttpRequest, dog_id: int) -> HttpResponse:
+    dog = dog_for(request, dog_id)
+    form = MedicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        record_medication(dog, form.cleaned_data)
+        return redirect("clinic:dog_detail", dog_id=dog.pk)
+    return render(
+        request,
+        "clinic/form.html",
+        {"form": form, "title": f"Medication for {dog.name}", "dog": dog},
+    )
