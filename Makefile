@@ -7,13 +7,22 @@ SHARED ?= ../shared
 # the checks and tests run with a throwaway key; real deployments set SECRET_KEY themselves
 TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 
-.PHONY: demo test lint typecheck contracts unit knowledge bench clean
+# The app on 127.0.0.1:8000 with demo data (SQLite in ./var unless DATABASE_URL is set)
+DEMO_ENV := DEBUG=true CUTIS_DEMO=true
+
+.PHONY: serve demo test lint typecheck contracts unit knowledge bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+serve: $(STAMP)
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	@echo "Cutis is starting on http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 demo: $(STAMP)
 	$(BIN)/cutis assess --format text examples/biscuit.json
