@@ -12,6 +12,12 @@ DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
 .PHONY: serve demo test lint typecheck contracts unit knowledge bench clean
 
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -40,8 +46,14 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+# the whole suite on SQLite, then again on the local PostgreSQL when it answers
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+unit: $(STAMP) $(CHROMIUM)
 	$(TEST_ENV) CUTIS_SHARED=$(SHARED) $(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "--- the same suite on PostgreSQL ($(PG_URL))"; \
+		$(TEST_ENV) DATABASE_URL=$(PG_URL) CUTIS_SHARED=$(SHARED) $(BIN)/pytest -p no:cacheprovider; \
+	else echo "--- PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
 
 test: lint typecheck contracts unit
 

@@ -1,0 +1,42 @@
+"""A real browser against a live server: signing in and the clinic's critical alerts."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import User
+
+from cutis.clinic.models import Dog
+from tests.web.browser import chromium, screenshot_path
+from tests.web.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
+        live_server, vet_a: User, dog_a: Dog) -> None:  # type: ignore[no-untyped-def]
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        critical = page.locator(".alert.critical")
+        assert "Biscuit" in critical.inner_text()
+        assert "never stop abruptly" in critical.inner_text()
+        page.screenshot(path=screenshot_path("dashboard"), full_page=True)
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
+        live_server, vet_a: User) -> None:  # type: ignore[no-untyped-def]
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password]", "not-the-password")
+        page.click("button[type=submit]")
+        assert "enter a correct username and password" in page.inner_text("[role=alert]")
