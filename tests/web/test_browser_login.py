@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
-        live_server, vet_a: User, dog_a: Dog) -> None:  # type: ignore[no-untyped-def]
+        live_server, vet_a: User, dog_a: Dog) -> None:
     with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{live_server.url}/login/")
@@ -32,7 +32,7 @@ def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
-        live_server, vet_a: User) -> None:  # type: ignore[no-untyped-def]
+        live_server, vet_a: User) -> None:
     with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{live_server.url}/login/")

@@ -24,7 +24,7 @@ def test_it_refuses_a_dog_of_another_clinic(vet_b: User, dog_a: Dog) -> None:
     assert client_for(vet_b).get(f"/dogs/{dog_a.pk}/").status_code == 404
 
 
-def test_an_anonymous_visitor_is_sent_to_sign_in(dog_a: Dog, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_anonymous_visitor_is_sent_to_sign_in(dog_a: Dog, client) -> None:
     response = client.get(f"/dogs/{dog_a.pk}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
