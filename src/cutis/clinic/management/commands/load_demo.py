@@ -46,17 +46,31 @@ def _user(username: str, first_name: str) -> User:
     return user
 
 
-def _observe(dog: Dog, code: str, date: datetime.date, value: float | None = None,
-             unit: str = "", result: str = "", detail: dict[str, Any] | None = None) -> None:
+def _observe(
+    dog: Dog,
+    code: str,
+    date: datetime.date,
+    value: float | None = None,
+    unit: str = "",
+    result: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
     if value is not None:
         lab = knowledge().labs[code]
         canonical = value * float(lab["units"][unit])
-        Observation.objects.create(dog=dog, code=code, date=date, value=canonical,
-                                   unit=lab["canonical_unit"], entered_value=value,
-                                   entered_unit=unit)
+        Observation.objects.create(
+            dog=dog,
+            code=code,
+            date=date,
+            value=canonical,
+            unit=lab["canonical_unit"],
+            entered_value=value,
+            entered_unit=unit,
+        )
     else:
-        Observation.objects.create(dog=dog, code=code, date=date, result=result,
-                                   detail=detail or {})
+        Observation.objects.create(
+            dog=dog, code=code, date=date, result=result, detail=detail or {}
+        )
 
 
 class Command(BaseCommand):
@@ -78,96 +92,199 @@ class Command(BaseCommand):
         def ago(days: int) -> datetime.date:
             return today - datetime.timedelta(days=days)
 
-        north = Clinic.objects.create(name="Northside Veterinary Clinic", phone="+44 20 7946 0100",
-                                      market="uk")
+        north = Clinic.objects.create(
+            name="Northside Veterinary Clinic", phone="+44 20 7946 0100", market="uk"
+        )
         south = Clinic.objects.create(name="Southside Animal Hospital", phone="+44 20 7946 0200")
         StaffMember.objects.create(user=_user("vet", "Dr Vera"), clinic=north, role="vet")
         StaffMember.objects.create(user=_user("nurse", "Nell"), clinic=north, role="nurse")
         StaffMember.objects.create(user=_user("admin", "Ada"), clinic=north, role="admin")
         StaffMember.objects.create(user=_user("vet-south", "Dr Sol"), clinic=south, role="vet")
-        olivia = Owner.objects.create(clinic=north, name="Olivia Hart", email="olivia@example.org",
-                                      phone="+44 7700 900001", user=_user("owner", "Olivia"))
-        sam = Owner.objects.create(clinic=north, name="Sam Reed", email="sam@example.org",
-                                   user=_user("owner2", "Sam"))
+        olivia = Owner.objects.create(
+            clinic=north,
+            name="Olivia Hart",
+            email="olivia@example.org",
+            phone="+44 7700 900001",
+            user=_user("owner", "Olivia"),
+        )
+        sam = Owner.objects.create(
+            clinic=north, name="Sam Reed", email="sam@example.org", user=_user("owner2", "Sam")
+        )
         pat = Owner.objects.create(clinic=south, name="Pat Lowe", email="pat@example.org")
 
         # Biscuit: vignette p01, long-term prednisolone, plaques on neck and back
-        biscuit = Dog.objects.create(clinic=north, name="Biscuit", breed="French Bulldog",
-                                     sex="female_spayed", birth_date=ago(6 * 365))
+        biscuit = Dog.objects.create(
+            clinic=north,
+            name="Biscuit",
+            breed="French Bulldog",
+            sex="female_spayed",
+            birth_date=ago(6 * 365),
+        )
         biscuit.owners.add(olivia)
-        first = Visit.objects.create(dog=biscuit, date=ago(16), weight_kg=Decimal("12.6"),
-                                     signs=["polydipsia", "polyphagia", "panting", "pruritus"],
-                                     conditions=["atopic_dermatitis"],
-                                     notes="Itchy red plaques on the back of the neck.")
-        Lesion.objects.create(visit=first, region="neck_dorsal", morphology="plaque", count=2,
-                              size_cm=Decimal("2.0"), firm_gritty=True,
-                              features=["erythema", "dark_crust"], pruritic=True, onset=ago(30))
-        second = Visit.objects.create(dog=biscuit, date=today, weight_kg=Decimal("12.4"),
-                                      signs=["polydipsia", "polyphagia", "panting", "pruritus"],
-                                      conditions=["atopic_dermatitis"],
-                                      notes="New plaques on the back since the last visit.")
-        Lesion.objects.create(visit=second, region="neck_dorsal", morphology="plaque", count=3,
-                              size_cm=Decimal("2.5"), firm_gritty=True,
-                              features=["erythema", "dark_crust"], pruritic=True, onset=ago(30))
-        Lesion.objects.create(visit=second, region="back", morphology="plaque", count=2,
-                              size_cm=Decimal("1.5"), firm_gritty=True,
-                              features=["erythema", "white_yellow_crust"], pruritic=True,
-                              onset=ago(12))
-        Medication.objects.create(dog=biscuit, drug="prednisolone", dose_mg=Decimal(5),
-                                  interval_hours=Decimal(24), route="oral",
-                                  start=ago(3 * 365), reason="atopic dermatitis")
-        for code, value, unit in (("calcium_total", 2.6, "mmol/L"), ("phosphorus", 4.4, "mg/dL"),
-                                  ("creatinine", 88, "umol/L"), ("alp", 240, "U/L")):
+        first = Visit.objects.create(
+            dog=biscuit,
+            date=ago(16),
+            weight_kg=Decimal("12.6"),
+            signs=["polydipsia", "polyphagia", "panting", "pruritus"],
+            conditions=["atopic_dermatitis"],
+            notes="Itchy red plaques on the back of the neck.",
+        )
+        Lesion.objects.create(
+            visit=first,
+            region="neck_dorsal",
+            morphology="plaque",
+            count=2,
+            size_cm=Decimal("2.0"),
+            firm_gritty=True,
+            features=["erythema", "dark_crust"],
+            pruritic=True,
+            onset=ago(30),
+        )
+        second = Visit.objects.create(
+            dog=biscuit,
+            date=today,
+            weight_kg=Decimal("12.4"),
+            signs=["polydipsia", "polyphagia", "panting", "pruritus"],
+            conditions=["atopic_dermatitis"],
+            notes="New plaques on the back since the last visit.",
+        )
+        Lesion.objects.create(
+            visit=second,
+            region="neck_dorsal",
+            morphology="plaque",
+            count=3,
+            size_cm=Decimal("2.5"),
+            firm_gritty=True,
+            features=["erythema", "dark_crust"],
+            pruritic=True,
+            onset=ago(30),
+        )
+        Lesion.objects.create(
+            visit=second,
+            region="back",
+            morphology="plaque",
+            count=2,
+            size_cm=Decimal("1.5"),
+            firm_gritty=True,
+            features=["erythema", "white_yellow_crust"],
+            pruritic=True,
+            onset=ago(12),
+        )
+        Medication.objects.create(
+            dog=biscuit,
+            drug="prednisolone",
+            dose_mg=Decimal(5),
+            interval_hours=Decimal(24),
+            route="oral",
+            start=ago(3 * 365),
+            reason="atopic dermatitis",
+        )
+        for code, value, unit in (
+            ("calcium_total", 2.6, "mmol/L"),
+            ("phosphorus", 4.4, "mg/dL"),
+            ("creatinine", 88, "umol/L"),
+            ("alp", 240, "U/L"),
+        ):
             _observe(biscuit, code, ago(16), value, unit)
         _observe(biscuit, "calcium_total", ago(2), 10.4, "mg/dL")
         _observe(biscuit, "skin_cytology", ago(2), result="cocci")
 
         # Rex: vignette p02, a young German Shepherd with one chalky footpad nodule
-        rex = Dog.objects.create(clinic=north, name="Rex", breed="German Shepherd Dog", sex="male",
-                                 birth_date=ago(int(1.5 * 365)))
+        rex = Dog.objects.create(
+            clinic=north,
+            name="Rex",
+            breed="German Shepherd Dog",
+            sex="male",
+            birth_date=ago(int(1.5 * 365)),
+        )
         rex.owners.add(sam)
         for days, weight, size in ((40, "31.0", "1.5"), (5, "32.0", "2.0")):
             visit = Visit.objects.create(dog=rex, date=ago(days), weight_kg=Decimal(weight))
-            Lesion.objects.create(visit=visit, region="hindpaw_left", morphology="nodule", count=1,
-                                  size_cm=Decimal(size), firm_gritty=True,
-                                  features=["chalky_discharge", "swelling"], pruritic=False,
-                                  onset=ago(60))
+            Lesion.objects.create(
+                visit=visit,
+                region="hindpaw_left",
+                morphology="nodule",
+                count=1,
+                size_cm=Decimal(size),
+                firm_gritty=True,
+                features=["chalky_discharge", "swelling"],
+                pruritic=False,
+                onset=ago(60),
+            )
         _observe(rex, "skin_cytology", ago(5), result="amorphous_mineral")
 
         # Coco: vignettes p03 then p04, pituitary-dependent Cushing's confirmed
-        coco = Dog.objects.create(clinic=north, name="Coco", breed="Miniature Poodle",
-                                  sex="female_spayed", birth_date=ago(10 * 365))
+        coco = Dog.objects.create(
+            clinic=north,
+            name="Coco",
+            breed="Miniature Poodle",
+            sex="female_spayed",
+            birth_date=ago(10 * 365),
+        )
         coco.owners.add(olivia)
-        signs = ["polyuria", "polydipsia", "polyphagia", "panting", "pot_belly", "thin_skin",
-                 "comedones"]
+        signs = [
+            "polyuria",
+            "polydipsia",
+            "polyphagia",
+            "panting",
+            "pot_belly",
+            "thin_skin",
+            "comedones",
+        ]
         for days, weight in ((35, "6.1"), (2, "6.0")):
-            visit = Visit.objects.create(dog=coco, date=ago(days), weight_kg=Decimal(weight),
-                                         signs=signs)
-            Lesion.objects.create(visit=visit, region="neck_dorsal", morphology="plaque",
-                                  count=4, size_cm=Decimal("1.5"), firm_gritty=True,
-                                  features=["erythema", "white_yellow_crust"], onset=ago(40))
+            visit = Visit.objects.create(
+                dog=coco, date=ago(days), weight_kg=Decimal(weight), signs=signs
+            )
+            Lesion.objects.create(
+                visit=visit,
+                region="neck_dorsal",
+                morphology="plaque",
+                count=4,
+                size_cm=Decimal("1.5"),
+                firm_gritty=True,
+                features=["erythema", "white_yellow_crust"],
+                onset=ago(40),
+            )
         _observe(coco, "alp", ago(35), 900, "U/L")
-        for code, value, unit in (("cortisol_basal", 6.1, "ug/dL"),
-                                  ("acth_stim_post", 28.0, "ug/dL"),
-                                  ("creatinine", 0.8, "mg/dL"), ("calcium_total", 10.2, "mg/dL"),
-                                  ("phosphorus", 4.1, "mg/dL")):
+        for code, value, unit in (
+            ("cortisol_basal", 6.1, "ug/dL"),
+            ("acth_stim_post", 28.0, "ug/dL"),
+            ("creatinine", 0.8, "mg/dL"),
+            ("calcium_total", 10.2, "mg/dL"),
+            ("phosphorus", 4.1, "mg/dL"),
+        ):
             _observe(coco, code, ago(9), value, unit)
         _observe(coco, "abdominal_ultrasound", ago(9), result="bilateral_adrenomegaly")
         _observe(coco, "skin_biopsy", ago(4), result="mineralization_confirmed")
         _observe(coco, "skin_cytology", ago(9), result="no_bacteria")
 
         # Bella (second clinic): vignette p05, kidney disease with footpad calcification
-        bella = Dog.objects.create(clinic=south, name="Bella", breed="Mixed breed",
-                                   sex="male_neutered", birth_date=ago(9 * 365))
+        bella = Dog.objects.create(
+            clinic=south,
+            name="Bella",
+            breed="Mixed breed",
+            sex="male_neutered",
+            birth_date=ago(9 * 365),
+        )
         bella.owners.add(pat)
         for days, weight in ((60, "18.6"), (3, "18.0")):
-            visit = Visit.objects.create(dog=bella, date=ago(days), weight_kg=Decimal(weight),
-                                         signs=["polyuria", "polydipsia", "inappetence"],
-                                         conditions=["chronic_kidney_disease"])
+            visit = Visit.objects.create(
+                dog=bella,
+                date=ago(days),
+                weight_kg=Decimal(weight),
+                signs=["polyuria", "polydipsia", "inappetence"],
+                conditions=["chronic_kidney_disease"],
+            )
             for region, count in (("hindpaw_left", 2), ("hindpaw_right", 1)):
-                Lesion.objects.create(visit=visit, region=region, morphology="plaque",
-                                      count=count, size_cm=Decimal("1.0"), firm_gritty=True,
-                                      features=["ulceration"])
+                Lesion.objects.create(
+                    visit=visit,
+                    region=region,
+                    morphology="plaque",
+                    count=count,
+                    size_cm=Decimal("1.0"),
+                    firm_gritty=True,
+                    features=["ulceration"],
+                )
         for days, creatinine, phosphorus in ((60, 3.1, 7.2), (3, 4.2, 9.5)):
             _observe(bella, "creatinine", ago(days), creatinine, "mg/dL")
             _observe(bella, "phosphorus", ago(days), phosphorus, "mg/dL")
