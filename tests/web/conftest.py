@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,6 +13,12 @@ from django.test import Client
 from cutis.clinic.models import Clinic, Dog, Lesion, Medication, Owner, StaffMember, Visit
 
 PASSWORD = "a-long-test-password-41"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is slow by design; tests hash with MD5 except the one that checks argon2 is used."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str) -> User:

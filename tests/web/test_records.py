@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -58,3 +59,12 @@ def test_the_record_becomes_a_case_the_core_assesses(dog_a: Dog) -> None:
     assert case["patient"]["weight_kg"] == 12.4
     assert assessment["causes"][0]["id"] == "iatrogenic_glucocorticoid"
     assert assessment["alerts"][0]["id"] == "glucocorticoid_taper_required"
+
+
+def test_passwords_are_stored_with_argon2(settings: Any) -> None:
+    from cutis.web import settings as real_settings
+
+    assert real_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    settings.PASSWORD_HASHERS = real_settings.PASSWORD_HASHERS
+    user = User.objects.create_user(username="argon", password="x-long-enough-password")
+    assert user.password.startswith("argon2$")
