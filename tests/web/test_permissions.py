@@ -13,10 +13,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cutis.clinic.models import Dog
+from cutis.clinic.models import Dog, Observation
 from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
+
+def observation(dog: Dog) -> Observation:
+    return Observation.objects.create(dog=dog, code="weight", value=12, unit="kg")
+
 
 # page name -> the URL's arguments, given the dog under test
 PAGES: dict[str, Callable[[Dog], dict[str, Any]]] = {
@@ -26,6 +30,14 @@ PAGES: dict[str, Callable[[Dog], dict[str, Any]]] = {
     "clinic:dog_detail": lambda dog: {"dog_id": dog.pk},
     "clinic:visit_create": lambda dog: {"dog_id": dog.pk},
     "clinic:medication_create": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_list": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_panel": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_options": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_value_create": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_test_create": lambda dog: {"dog_id": dog.pk},
+    "clinic:lab_void": lambda dog: {"dog_id": dog.pk, "observation_id": observation(dog).pk},
+    "clinic:trends": lambda dog: {"dog_id": dog.pk},
+    "clinic:trend_chart": lambda dog: {"dog_id": dog.pk, "slug": "weight"},
 }
 # roles -> expected GET status on a page about their own clinic's dog, another clinic's dog,
 # and on a page that names no dog

@@ -22,7 +22,7 @@ class DogForm(forms.ModelForm):
     class Meta:
         model = Dog
         fields = ("name", "breed", "sex", "birth_date")
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class VisitForm(forms.ModelForm):
@@ -36,7 +36,7 @@ class VisitForm(forms.ModelForm):
     class Meta:
         model = Visit
         fields = ("date", "weight_kg", "signs", "conditions", "notes")
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,8 +57,8 @@ class MedicationForm(forms.ModelForm):
         model = Medication
         fields = ("drug", "dose_mg", "interval_hours", "route", "start", "end", "reason")
         widgets = {
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "end": forms.DateInput(attrs={"type": "date"}),
+            "start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def clean(self) -> dict[str, Any] | None:

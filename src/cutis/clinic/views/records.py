@@ -10,6 +10,7 @@ from django.utils import timezone
 from cutis.clinic.forms import DogForm, MedicationForm, VisitForm
 from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
 from cutis.clinic.services.cases import latest_visit
+from cutis.clinic.services.labs import latest_lab_rows
 from cutis.clinic.services.records import record_medication, record_visit, register_dog
 
 
@@ -38,7 +39,7 @@ def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
         "visit": latest_visit(dog),
         "visits": dog.visits.filter(voided_at__isnull=True),
         "medications": dog.medications.filter(voided_at__isnull=True),
-        "observations": dog.observations.filter(voided_at__isnull=True)[:30],
+        "lab_rows": latest_lab_rows(dog),
         "plan": dog.plan_items.filter(voided_at__isnull=True),
         "monitoring": [
             (item, item.state(today))
