@@ -8,7 +8,6 @@ it was almost certainly typed in another unit, and a wrong calcium drives wrong 
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import knowledge
+from cutis.clinic.services.monitoring import close_due_items
 
 # the result-type tests a clinic records here; any other result code is the assessment's business
 RESULT_TESTS = (
@@ -190,7 +190,7 @@ def record_lab_value(
         entered_unit=unit,
         recorded_by=recorded_by,
     )
-    _close_due_items(observation)
+    close_due_items(observation)
     return observation
 
 
@@ -231,7 +231,7 @@ def record_test_result(
     observation = Observation.objects.create(
         dog=dog, code=code, date=on, result=result, detail=detail, recorded_by=recorded_by
     )
-    _close_due_items(observation)
+    close_due_items(observation)
     return observation
 
 
@@ -254,20 +254,6 @@ def void_observation(observation: Observation, *, reason: str, voided_by: User) 
 def _refuse_future(on: datetime.date) -> None:
     if on > timezone.localdate():
         raise LabEntryError("date", f"{on.isoformat()} is in the future")
-
-
-def _close_due_items(observation: Observation) -> None:
-    # Transitional: cutis.clinic.services.monitoring is being written in parallel. Remove this
-    # indirection and import close_due_items directly once it lands. Only the module's absence is
-    # tolerated; an import error inside it must still surface.
-    name = "cutis.clinic.services.monitoring"
-    try:
-        monitoring = importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        return
-    monitoring.close_due_items(observation)
 
 
 def flag_for(code: str, value: float | None) -> str:
