@@ -7,11 +7,14 @@ Dates are relative to today so the demo always looks current. Running it twice c
 from __future__ import annotations
 
 import datetime
+import io
+import random
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +30,9 @@ from cutis.clinic.models import (
     Visit,
 )
 from cutis.clinic.services.cases import knowledge
+from cutis.clinic.services.monitoring import schedule_for_plan
+from cutis.clinic.services.photos import store_photo
+from cutis.clinic.services.plan import accept_treatment
 
 PASSWORD = "cutis-demo"
 LOGINS = (
@@ -73,6 +79,39 @@ def _observe(
         )
 
 
+def _lesion_picture(seed: int, plaques: int, redness: int) -> SimpleUploadedFile:
+    """A drawn stand-in for a clinical photo: pink skin with red plaques and white crust."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (640, 480), (226, 182, 170))
+    draw = ImageDraw.Draw(image)
+    for _ in range(plaques):
+        x, y, r = rng.randint(60, 580), rng.randint(60, 420), rng.randint(18, 46)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(redness, 70, 70))
+        for _ in range(6):
+            dx, dy = rng.randint(-r // 2, r // 2), rng.randint(-r // 2, r // 2)
+            draw.ellipse((x + dx - 3, y + dy - 3, x + dx + 3, y + dy + 3), fill=(245, 238, 220))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return SimpleUploadedFile(f"demo-{seed}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _photos(dog: Dog, region: str, by: User, dates: list[datetime.date]) -> None:
+    for number, taken_on in enumerate(dates):
+        visit = dog.visits.filter(date__lte=taken_on).order_by("-date").first()
+        picture = _lesion_picture(
+            dog.pk * 10 + number, plaques=3 + number * 2, redness=170 + number * 40
+        )
+        store_photo(dog, picture, visit=visit, region=region, taken_on=taken_on, uploaded_by=by)
+
+
+def _plan(dog: Dog, by: User, today: datetime.date, treatments: list[str]) -> None:
+    for treatment in treatments:
+        accept_treatment(dog, treatment_id=treatment, drug="", accepted_by=by, on=today)
+    schedule_for_plan(dog, today)
+
+
 class Command(BaseCommand):
     help = "Load the demo clinics, logins and dogs (demo mode only)."
 
@@ -96,10 +135,12 @@ class Command(BaseCommand):
             name="Northside Veterinary Clinic", phone="+44 20 7946 0100", market="uk"
         )
         south = Clinic.objects.create(name="Southside Animal Hospital", phone="+44 20 7946 0200")
-        StaffMember.objects.create(user=_user("vet", "Dr Vera"), clinic=north, role="vet")
+        vet = _user("vet", "Dr Vera")
+        StaffMember.objects.create(user=vet, clinic=north, role="vet")
         StaffMember.objects.create(user=_user("nurse", "Nell"), clinic=north, role="nurse")
         StaffMember.objects.create(user=_user("admin", "Ada"), clinic=north, role="admin")
-        StaffMember.objects.create(user=_user("vet-south", "Dr Sol"), clinic=south, role="vet")
+        vet_south = _user("vet-south", "Dr Sol")
+        StaffMember.objects.create(user=vet_south, clinic=south, role="vet")
         olivia = Owner.objects.create(
             clinic=north,
             name="Olivia Hart",
@@ -290,3 +331,18 @@ class Command(BaseCommand):
             _observe(bella, "phosphorus", ago(days), phosphorus, "mg/dL")
             _observe(bella, "calcium_total", ago(days), 11.0, "mg/dL")
         _observe(bella, "usg", ago(3), 1.012, "")
+
+        # photos at two dates per dog, and a plan accepted from each dog's assessment
+        _photos(biscuit, "neck_dorsal", vet, [ago(16), today])
+        _photos(rex, "hindpaw_left", vet, [ago(40), ago(5)])
+        _photos(coco, "neck_dorsal", vet, [ago(35), ago(2)])
+        _photos(bella, "hindpaw_left", vet_south, [ago(60), ago(3)])
+        _plan(
+            biscuit,
+            vet,
+            today,
+            ["glucocorticoid_taper", "nonsteroidal_itch_control", "systemic_antibiotic"],
+        )
+        _plan(rex, vet, today, ["surgical_excision"])
+        _plan(coco, vet, today, ["trilostane"])
+        _plan(bella, vet_south, today, ["kidney_disease_management"])
