@@ -159,7 +159,9 @@ def close_due_items(observation: Observation) -> list[MonitoringItem]:
     if observation.is_voided:
         return closed
     for kind in kinds:
-        checks = MonitoringItem.objects.select_for_update().filter(
+        # lock only the checks themselves: PostgreSQL refuses to lock the nullable side of the
+        # outer join to plan items
+        checks = MonitoringItem.objects.select_for_update(of=("self",)).filter(
             dog_id=observation.dog_id, kind=kind, voided_at__isnull=True
         )
         if checks.filter(done_on=observation.date).exists():
