@@ -127,7 +127,7 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
         expect(summary).to_contain_text("owners: Olive Owner")
         latest = page.locator("section.card", has=page.get_by_role("heading", name="Latest visit"))
         expect(latest).to_contain_text("Signs: polydipsia, polyphagia, panting, pruritus")
-        expect(latest).to_contain_text("Conditions: atopic_dermatitis")
+        expect(latest).to_contain_text("Conditions: atopic dermatitis")
 
         # the long-term prednisolone
         page.get_by_role("link", name="Add medication").click()

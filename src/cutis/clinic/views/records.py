@@ -9,9 +9,17 @@ from django.utils import timezone
 
 from cutis.clinic.forms import DogForm, MedicationForm, VisitForm
 from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
-from cutis.clinic.services.cases import latest_visit
+from cutis.clinic.services.assessment import words
+from cutis.clinic.services.cases import knowledge, latest_visit
 from cutis.clinic.services.labs import latest_lab_rows
+from cutis.clinic.services.plan import dose_text
 from cutis.clinic.services.records import record_medication, record_visit, register_dog
+
+
+def labels(ids: list[str], group: str) -> str:
+    """Signs or conditions by their labels, as the vet reads them."""
+    known = getattr(knowledge(), group)
+    return ", ".join(known[i]["label"] if i in known else i for i in ids)
 
 
 @login_required
@@ -34,13 +42,18 @@ def dog_create(request: HttpRequest) -> HttpResponse:
 def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
     today = timezone.localdate()
+    visit = latest_visit(dog)
+    plan = list(dog.plan_items.filter(voided_at__isnull=True))
     context = {
         "dog": dog,
-        "visit": latest_visit(dog),
+        "visit": visit,
         "visits": dog.visits.filter(voided_at__isnull=True),
         "medications": dog.medications.filter(voided_at__isnull=True),
         "lab_rows": latest_lab_rows(dog),
-        "plan": dog.plan_items.filter(voided_at__isnull=True),
+        "plan": plan,
+        "plan_lines": [(words(item.treatment), item, dose_text(item)) for item in plan],
+        "signs_text": labels(visit.signs if visit else [], "signs"),
+        "conditions_text": labels(visit.conditions if visit else [], "conditions"),
         "monitoring": [
             (item, item.state(today))
             for item in dog.monitoring.filter(voided_at__isnull=True).order_by("due")
