@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 # The app on 127.0.0.1:8000 with demo data (SQLite in ./var unless DATABASE_URL is set)
 DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
-.PHONY: serve demo test lint typecheck contracts unit knowledge bench clean
+.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web clean
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
 CHROMIUM := /usr/bin/chromium
@@ -59,9 +59,17 @@ test: lint typecheck contracts unit
 
 # bytecode is compiled first, as a normal install does: this machine sets PYTHONDONTWRITEBYTECODE,
 # and without .pyc files the start-up figure would measure the compiler, not Cutis
-bench: $(STAMP)
+bench: bench-core bench-web
+
+bench-core: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	CUTIS_SHARED=$(SHARED) $(BIN)/python bench/bench_core.py
+
+# gunicorn on a free loopback port over a throwaway PostgreSQL database (created and dropped);
+# BENCH_REQUESTS (default 500) requests per URL
+bench-web: $(STAMP)
+	$(BIN)/python -m compileall -q src
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

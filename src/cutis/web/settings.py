@@ -6,6 +6,9 @@ DEBUG          true/false (default false)
 ALLOWED_HOSTS  comma-separated (default 127.0.0.1,localhost)
 CUTIS_DATA_DIR where the SQLite file and uploaded media live (default ./var)
 CUTIS_DEMO     true allows the demo logins (refused when DEBUG is off)
+SESSION_COOKIE_SECURE  true/false: session cookie sent over HTTPS only (default: not DEBUG)
+CSRF_COOKIE_SECURE     true/false: CSRF cookie sent over HTTPS only (default: not DEBUG);
+               turn both off only for plain HTTP on loopback (the web benchmark does)
 """
 
 from __future__ import annotations
@@ -127,8 +130,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from cutis import Knowledge, assess, load_knowledge, parse_case
-from cutis.clinic.models import Dog, Visit
+from cutis.clinic.models import Dog, Lesion, Visit
 
 
 @functools.cache
@@ -24,6 +24,29 @@ def latest_visit(dog: Dog) -> Visit | None:
     return dog.visits.filter(voided_at__isnull=True).order_by("-date", "-id").first()
 
 
+def _lesions_of(visit: Visit) -> list[Lesion]:
+    return list(visit.lesions.filter(voided_at__isnull=True).order_by("id"))
+
+
+def charted_lesions(dog: Dog, latest: Visit | None) -> list[Lesion]:
+    """The not-voided lesions the case charts: the latest visit's own when it has any (the visit
+    the query below would pick anyway), which spares that query on the usual page."""
+    if latest is None:
+        return []
+    lesions = _lesions_of(latest)
+    if lesions:
+        return lesions
+    charted = (
+        # both conditions on one lesion row: a visit with at least one standing lesion
+        dog.visits.filter(
+            voided_at__isnull=True, lesions__isnull=False, lesions__voided_at__isnull=True
+        )
+        .order_by("-date", "-id")
+        .first()
+    )
+    return [] if charted is None else _lesions_of(charted)
+
+
 def case_for(dog: Dog, on: datetime.date) -> dict[str, Any]:
     """The dog's current record as the public case format.
 
@@ -31,11 +54,6 @@ def case_for(dog: Dog, on: datetime.date) -> dict[str, Any]:
     visit that charted any; every lab result counts (the core keeps the latest of each code).
     """
     visit = latest_visit(dog)
-    charted = (
-        dog.visits.filter(voided_at__isnull=True, lesions__voided_at__isnull=True)
-        .order_by("-date", "-id")
-        .first()
-    )
     medications = [
         {
             key: value
@@ -54,23 +72,22 @@ def case_for(dog: Dog, on: datetime.date) -> dict[str, Any]:
         for medication in dog.medications.filter(voided_at__isnull=True)
     ]
     lesions = []
-    if charted is not None:
-        for lesion in charted.lesions.filter(voided_at__isnull=True).order_by("id"):
-            entry: dict[str, Any] = {
-                "region": lesion.region,
-                "morphology": lesion.morphology,
-                "count": lesion.count,
-                "features": list(lesion.features),
-            }
-            if lesion.size_cm is not None:
-                entry["size_cm"] = float(lesion.size_cm)
-            if lesion.firm_gritty is not None:
-                entry["firm_gritty"] = lesion.firm_gritty
-            if lesion.pruritic is not None:
-                entry["pruritic"] = lesion.pruritic
-            if lesion.onset is not None:
-                entry["onset"] = lesion.onset.isoformat()
-            lesions.append(entry)
+    for lesion in charted_lesions(dog, visit):
+        entry: dict[str, Any] = {
+            "region": lesion.region,
+            "morphology": lesion.morphology,
+            "count": lesion.count,
+            "features": list(lesion.features),
+        }
+        if lesion.size_cm is not None:
+            entry["size_cm"] = float(lesion.size_cm)
+        if lesion.firm_gritty is not None:
+            entry["firm_gritty"] = lesion.firm_gritty
+        if lesion.pruritic is not None:
+            entry["pruritic"] = lesion.pruritic
+        if lesion.onset is not None:
+            entry["onset"] = lesion.onset.isoformat()
+        lesions.append(entry)
     observations = []
     for observation in dog.observations.filter(voided_at__isnull=True).order_by("date", "id"):
         if observation.result:

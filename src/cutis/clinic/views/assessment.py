@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -13,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cutis import InvalidCase
-from cutis.clinic.models import Dog
+from cutis.clinic.models import Dog, SavedAssessment
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.assessment import save_assessment, shown
 from cutis.clinic.services.cases import assess_dog, knowledge
@@ -53,13 +55,22 @@ def fixes_for(dog: Dog, problems: list[str]) -> list[Fix]:
     return fixes
 
 
+def saved_list(dog: Dog) -> QuerySet[SavedAssessment]:
+    """The latest saved assessments as the list shows them: without decoding their documents."""
+    return (
+        dog.assessments.select_related("created_by")
+        .defer("case", "assessment")
+        .annotate(assessed_on=KT("assessment__assessed_on"))[:20]
+    )
+
+
 @login_required
 @require_GET
 def assessment(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
     context: dict[str, object] = {
         "dog": dog,
-        "saved_list": dog.assessments.select_related("created_by")[:20],
+        "saved_list": saved_list(dog),
         "can_prescribe": may_prescribe(staff_of(request)),
     }
     try:
@@ -97,7 +108,7 @@ def assessment_saved(request: HttpRequest, dog_id: int, saved_id: int) -> HttpRe
     context = {
         "dog": dog,
         "saved": saved,
-        "saved_list": dog.assessments.select_related("created_by")[:20],
+        "saved_list": saved_list(dog),
         "shown": shown(saved.assessment, knowledge()),
         "can_prescribe": False,
     }
