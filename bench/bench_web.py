@@ -5,6 +5,9 @@ loopback port, and one HTTP client signed in as the demo vet times, interleaved 
 /health/ (a minimal Django view: the baseline), Biscuit's dog page and Biscuit's assessment page.
 Target (the web app's speed issue): p50 and p95 of each page under 3x the baseline's.
 
+The server reads its sessions from Redis (REDIS_URL, database REDIS_DB on the local Redis), as a
+deployment with more than one worker does; that Redis database is flushed when the run ends.
+
 Figures only, no timed assertions. Loopback only; bounded in requests (BENCH_REQUESTS per URL after
 a warm-up) and in time (DEADLINE_SECONDS). gunicorn is always stopped and the database dropped.
 
@@ -29,6 +32,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import psycopg
+import redis
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,8 @@ PG_SERVER = f"postgresql://postgres@{HOST}:5432"
 ADMIN_URL = f"{PG_SERVER}/postgres"  # the maintenance database: CREATE and DROP run from here
 DB_NAME = "cutis_bench"
 DATABASE_URL = f"{PG_SERVER}/{DB_NAME}"
+REDIS_DB = 7  # the bench's own Redis database: the only one it flushes
+REDIS_URL = f"redis://{HOST}:6379/{REDIS_DB}"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "500"))
 WARM_UP = 50
 TARGET = 3.0
@@ -105,6 +111,15 @@ def drop_database() -> None:
     )
 
 
+def flush_redis() -> None:
+    """Empty the bench's own Redis database (sessions of this run), never any other."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
 def base_env(data_dir: str) -> dict[str, str]:
     env = {
         key: value
@@ -140,6 +155,7 @@ def start_server(data_dir: str, port: int, log: Path) -> subprocess.Popen[bytes]
         "DEBUG": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
+        "REDIS_URL": REDIS_URL,
     }
     command = [str(BIN / "gunicorn"), "cutis.web.wsgi", "-b", f"{HOST}:{port}", "-w", "2"]
     with log.open("wb") as output:
@@ -245,7 +261,7 @@ def report(all_series: list[Series], seconds: float) -> None:
     baseline = all_series[0]
     measured = sum(len(series.samples) for series in all_series)
     print(
-        f"gunicorn -w 2 (sync), PostgreSQL, DEBUG off; {WARM_UP} warm-up + {REQUESTS} requests "
+        f"gunicorn -w 2 (sync), PostgreSQL, sessions via Redis, DEBUG off; {WARM_UP} warm-up + {REQUESTS} requests "
         f"per URL, interleaved; {measured} timed answers, {seconds:.1f} s with the warm-up"
     )
     for series in all_series:
@@ -301,7 +317,10 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     server.kill()
                     server.wait()
-            drop_database()
+            try:
+                drop_database()
+            finally:
+                flush_redis()
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def stranger(db: None) -> User:
 
 def client_for(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="cutis.clinic.backends.StaffModelBackend")
     return client
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -45,6 +46,19 @@ def test_each_conclusion_says_why_with_numbered_citations_and_links(
     assert f'<a href="{gould["url"]}" rel="noopener noreferrer">' in page
     assert "Gould A (DACVD). Calcinosis cutis in dogs." in page
     assert "<sup>[" in page
+
+
+def test_each_citation_mark_links_to_its_entry_in_the_one_sources_list(
+    vet_a: User, dog_a: Dog
+) -> None:
+    page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    sources = page[page.index('id="sources"') :]
+    marks = set(re.findall(r'<a href="#source-(\d+)"', page[: page.index('id="sources"')]))
+    listed = re.findall(r'<li id="source-(\d+)"', sources)
+    assert marks
+    assert marks == set(listed)
+    assert len(listed) == len(set(listed))  # each source listed once, however often it is cited
+    assert page.count('class="citations"') == 1
 
 
 def test_doses_show_mg_per_kg_mg_product_units_and_interval(vet_a: User, dog_a: Dog) -> None:
@@ -155,11 +169,16 @@ def test_in_a_browser_the_dog_page_shows_the_critical_alert_and_the_why_opens(
         alert.get_by_role("link", name="Why, and what to do").click()
         page.wait_for_url(f"{live_server.url}/dogs/{dog_a.pk}/assessment/")
         why = page.locator("#card-suspicion details.why").first
-        citation = why.get_by_role("link", name="Gould A (DACVD)").first
-        assert not citation.is_visible()
+        mark = why.locator("sup a").first
+        assert not mark.is_visible()
         why.locator("summary").click()
-        assert citation.is_visible()
+        assert mark.is_visible()
         page.screenshot(path=screenshot_path("assessment"), full_page=True)
+        mark.click()
+        citation = page.locator("#sources li:target")
+        assert citation.is_visible()
+        assert "Gould A (DACVD)" in page.locator("#sources").inner_text()
+        assert (mark.get_attribute("title") or "(no title)") in citation.inner_text()
 
 
 # --- every URL of the assessment, plan and monitoring is scoped to the clinic ----------------------

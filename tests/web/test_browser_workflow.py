@@ -201,14 +201,19 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
         assert banner_box is not None and first_card is not None
         assert banner_box["y"] + banner_box["height"] <= first_card["y"]
         why = banner.locator("details.why").first
-        expect(why.locator("ol.citations")).to_be_hidden()
+        mark = why.locator("ul li sup a").first
+        expect(mark).to_be_hidden()
         why.locator("summary", has_text="Why").click()
         expect(why).to_have_attribute("open", "")
-        citation = why.locator("ol.citations li").first
-        expect(citation).to_be_visible()
-        expect(citation).to_have_text(re.compile(r"\w{3,}"))
+        expect(mark).to_be_visible()
         expect(why.locator("ul li sup").first).to_have_text(re.compile(r"^\[\d+(, \d+)*\]$"))
         shot(page, 8, "assessment")
+        # each mark leads to its citation in the one sources list at the foot of the page
+        mark.click()
+        citation = page.locator("#sources li:target")
+        expect(citation).to_be_visible()
+        expect(citation).to_have_text(re.compile(r"\w{3,}"))
+        expect(citation).to_contain_text(mark.get_attribute("title") or "(no title)")
 
         # accepting the taper into the plan, then the itch control
         taper = page.locator("#treatments-glucocorticoid_taper")

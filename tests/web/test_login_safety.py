@@ -25,7 +25,7 @@ def test_repeated_wrong_passwords_lock_the_account_out(vet_a: User, settings: An
 
 def test_a_form_posted_without_its_csrf_token_is_refused(vet_a: User, dog_a: Dog) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(vet_a, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(vet_a, backend="cutis.clinic.backends.StaffModelBackend")
     response = client.post(f"/dogs/{dog_a.pk}/visits/new/",
                            {"date": "2025-08-01", "weight_kg": "12"})
     assert response.status_code == 403

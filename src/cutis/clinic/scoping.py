@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 def staff_of(request: HttpRequest) -> StaffMember:
     """The signed-in staff member; anyone else (an owner, a bare user) is refused.
 
-    Read once per request with the clinic in the same query, and cached on the user both ways,
-    so `user.staff.clinic` in the page header and `staff_of(request).user` cost no more queries.
+    The auth backend (`cutis.clinic.backends`) reads it with the user and the clinic in the same
+    query; a user loaded another way gets one query here. Either way it is cached on the user
+    both ways, so `user.staff.clinic` in the page header and `staff_of(request).user` cost none.
     """
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
@@ -29,7 +30,10 @@ def staff_of(request: HttpRequest) -> StaffMember:
         if found is None:
             raise PermissionDenied("clinic staff only")
         user.staff = found
-    return user.staff
+    try:
+        return user.staff
+    except StaffMember.DoesNotExist:
+        raise PermissionDenied("clinic staff only") from None
 
 
 def clinic_of(request: HttpRequest) -> Clinic:

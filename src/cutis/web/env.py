@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, schemes: tuple[str, ...]) -> str:
+    """A URL with one of `schemes`, or "" when unset; the error never echoes it (passwords)."""
+    raw = os.environ.get(name, "").strip()
+    if raw and urlsplit(raw).scheme not in schemes:
+        raise ImproperlyConfigured(f"{name} must be a URL starting {' or '.join(schemes)}://")
+    return raw

@@ -9,6 +9,10 @@ CUTIS_DEMO     true allows the demo logins (refused when DEBUG is off)
 SESSION_COOKIE_SECURE  true/false: session cookie sent over HTTPS only (default: not DEBUG)
 CSRF_COOKIE_SECURE     true/false: CSRF cookie sent over HTTPS only (default: not DEBUG);
                turn both off only for plain HTTP on loopback (the web benchmark does)
+REDIS_URL      redis://, rediss:// or unix:// URL of a Redis shared by every worker (default: unset).
+               Set, it is Django's cache and sessions are read from it, written through to the
+               database (cached_db); unset, sessions live in the database only. Never a per-process
+               memory cache for sessions: signing out must end the session in every worker.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from cutis.web.env import env_bool, env_int, env_list, env_str
+from cutis.web.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", False)
@@ -98,7 +102,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the staff member and clinic with the user on every request
+    "cutis.clinic.backends.StaffModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -128,6 +133,19 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cutis",
+        }
+    }
+    # each request reads its session from Redis instead of the database; every change is still
+    # written to the database, so a flushed or restarted Redis signs nobody out
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -38,10 +38,6 @@ class Reason:
     # what the reason is about when it is not the item itself ("timing", "not oclacitinib")
     about: str = ""
 
-    @property
-    def marks(self) -> str:
-        return ", ".join(str(citation.number) for citation in self.citations)
-
 
 @dataclass(frozen=True)
 class Item:
@@ -55,14 +51,6 @@ class Item:
     # treatments only: the drugs the vet may accept it with, first the engine's choice
     drugs: tuple[tuple[str, str], ...] = ()
     acceptable: bool = False
-
-    @property
-    def citations(self) -> list[Citation]:
-        seen: dict[int, Citation] = {}
-        for reason in self.reasons:
-            for citation in reason.citations:
-                seen.setdefault(citation.number, citation)
-        return sorted(seen.values(), key=lambda citation: citation.number)
 
 
 @dataclass(frozen=True)
