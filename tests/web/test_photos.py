@@ -303,3 +303,21 @@ def test_a_photo_of_another_dog_is_not_found_under_this_dog(
     photo = make_photo(client_for(vet_a), dog_a, "2025-07-26")
     response = client_for(vet_a).get(f"/dogs/{other_dog.pk}/photos/{photo.pk}/image/")
     assert response.status_code == 404
+
+
+def test_voided_photos_take_no_place_in_the_dog_pages_strip(vet_a: User, dog_a: Dog) -> None:
+    from cutis.clinic.services.photos import store_photo, void_photo
+
+    def upload(number: int) -> SimpleUploadedFile:
+        buffer = io.BytesIO()
+        Image.new("RGB", (20, 20), (200, number, 90)).save(buffer, "JPEG")
+        return SimpleUploadedFile(f"{number}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    kept = store_photo(dog_a, upload(1), visit=None, region="back",
+                       taken_on=datetime.date(2025, 7, 1), uploaded_by=vet_a)
+    for number in range(2, 15):
+        newer = store_photo(dog_a, upload(number), visit=None, region="back",
+                            taken_on=datetime.date(2025, 7, 20), uploaded_by=vet_a)
+        void_photo(newer, reason="wrong dog", voided_by=vet_a)
+    page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/").content.decode()
+    assert f"/photos/{kept.pk}/thumbnail/" in page

@@ -12,6 +12,7 @@ from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
 from cutis.clinic.services.assessment import words
 from cutis.clinic.services.cases import knowledge, latest_visit
 from cutis.clinic.services.labs import latest_lab_rows
+from cutis.clinic.services.photos import live_photos
 from cutis.clinic.services.plan import dose_text
 from cutis.clinic.services.records import record_medication, record_visit, register_dog
 
@@ -50,6 +51,8 @@ def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
         "visits": dog.visits.filter(voided_at__isnull=True),
         "medications": dog.medications.filter(voided_at__isnull=True),
         "lab_rows": latest_lab_rows(dog),
+        # voided photos are left out before counting, so they never take a slot
+        "recent_photos": live_photos(dog)[:12],
         "plan": plan,
         "plan_lines": [(words(item.treatment), item, dose_text(item)) for item in plan],
         "signs_text": labels(visit.signs if visit else [], "signs"),
