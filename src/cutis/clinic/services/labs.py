@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import knowledge
+from cutis.clinic.services.errors import EntryError
 from cutis.clinic.services.monitoring import close_due_items
 
 # the result-type tests a clinic records here; any other result code is the assessment's business
@@ -31,13 +32,8 @@ RESULT_TESTS = (
 CULTURE = "bacterial_culture"
 
 
-class LabEntryError(ValueError):
-    """A result that cannot be stored as entered; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class LabEntryError(EntryError):
+    """A result that cannot be stored as entered."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cutis.clinic.models import MORPHOLOGY_CHOICES, Lesion, Visit
 from cutis.clinic.services.cases import knowledge
+from cutis.clinic.services.errors import EntryError
 
 # the case format's lesion features (spec README, `lesions[].features`): ids never change
 FEATURE_LABELS = {
@@ -34,13 +35,8 @@ FEATURES = tuple(FEATURE_LABELS)
 MORPHOLOGIES = tuple(morphology for morphology, _ in MORPHOLOGY_CHOICES)
 
 
-class LesionEntryError(ValueError):
-    """A lesion that cannot be stored as entered; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class LesionEntryError(EntryError):
+    """A lesion that cannot be stored as entered."""
 
 
 @dataclass(frozen=True)

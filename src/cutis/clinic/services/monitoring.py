@@ -17,6 +17,7 @@ from django.utils import timezone
 from cutis.clinic.models import Dog, MonitoringItem, Observation, PlanItem
 from cutis.clinic.services.assessment import words
 from cutis.clinic.services.cases import assess_dog
+from cutis.clinic.services.errors import EntryError
 from cutis.clinic.services.plan import TAPER, active_plan
 
 LABELS = {
@@ -52,13 +53,8 @@ VET_SETS_INTERVAL = "interval set by the vet"
 REPEATS_AHEAD = 2
 
 
-class MonitoringError(ValueError):
-    """A monitoring change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class MonitoringError(EntryError):
+    """A monitoring change that cannot be made."""
 
 
 def label(kind: str) -> str:

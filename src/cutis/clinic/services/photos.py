@@ -22,6 +22,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cutis.clinic.models import Dog, Photo, Visit
+from cutis.clinic.services.errors import EntryError
 from cutis.clinic.services.lesions import is_region, region_label
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,8 @@ DATE_TIME_ORIGINAL = 0x9003
 DATE_TIME = 0x0132
 
 
-class PhotoError(ValueError):
-    """A photo that cannot be stored as given; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class PhotoError(EntryError):
+    """A photo that cannot be stored as given."""
 
 
 def photo_place(photo: Photo) -> str:

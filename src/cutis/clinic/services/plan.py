@@ -20,6 +20,7 @@ from django.utils import timezone
 from cutis.clinic.models import Dog, MonitoringItem, PlanItem, StaffMember
 from cutis.clinic.services.assessment import ACCEPTABLE, current_saved_assessment, words
 from cutis.clinic.services.cases import knowledge
+from cutis.clinic.services.errors import EntryError
 from cutis.core.dosing import taper_schedule
 from cutis.core.explain import number
 from cutis.core.formats import Product as DoseProduct
@@ -33,13 +34,8 @@ MIN_STEP_PERCENT = 1
 MAX_DOSE_TO_STEP = 1000
 
 
-class PlanError(ValueError):
-    """A plan change that cannot be made as asked; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class PlanError(EntryError):
+    """A plan change that cannot be made as asked."""
 
 
 def may_prescribe(staff: StaffMember) -> bool:
