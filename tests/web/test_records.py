@@ -68,3 +68,16 @@ def test_passwords_are_stored_with_argon2(settings: Any) -> None:
     settings.PASSWORD_HASHERS = real_settings.PASSWORD_HASHERS
     user = User.objects.create_user(username="argon", password="x-long-enough-password")
     assert user.password.startswith("argon2$")
+
+
+def test_an_owner_signing_in_is_told_the_clinic_pages_are_for_staff(owner_user: User) -> None:
+    response = client_for(owner_user).get("/")
+    assert response.status_code == 403
+    assert "These pages are for clinic staff" in response.content.decode()
+
+
+def test_another_clinics_dog_reads_as_not_found_in_your_clinic(vet_b: User, dog_a: Dog) -> None:
+    response = client_for(vet_b).get(f"/dogs/{dog_a.pk}/")
+    assert response.status_code == 404
+    assert "no such page or record in your clinic" in response.content.decode()
+    assert "Biscuit" not in response.content.decode()
