@@ -69,4 +69,10 @@ class MedicationForm(forms.ModelForm):
         return data
 
 
+class VoidForm(forms.Form):
+    """Why a clinical record is voided: required, kept with the record."""
+
+    reason = forms.CharField(label="Reason", max_length=300)
+
+
 SEXES = SEX_CHOICES

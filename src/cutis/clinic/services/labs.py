@@ -20,6 +20,7 @@ from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import knowledge
 from cutis.clinic.services.errors import EntryError
 from cutis.clinic.services.monitoring import close_due_items
+from cutis.clinic.services.records import void_record
 
 # the result-type tests a clinic records here; any other result code is the assessment's business
 RESULT_TESTS = (
@@ -234,17 +235,9 @@ def record_test_result(
 @transaction.atomic
 def void_observation(observation: Observation, *, reason: str, voided_by: User) -> Observation:
     """Void a result with a reason: it stays on record and in history, out of the reasoning."""
-    reason = reason.strip()
-    if not reason:
-        raise LabEntryError("reason", "say why this result is voided")
-    locked = Observation.objects.select_for_update().get(pk=observation.pk)
-    if locked.is_voided:
-        raise LabEntryError("reason", f"this result was already voided ({locked.void_reason})")
-    locked.voided_at = timezone.now()
-    locked.voided_by = voided_by
-    locked.void_reason = reason
-    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    return locked
+    return void_record(
+        observation, reason=reason, voided_by=voided_by, what="result", error=LabEntryError
+    )
 
 
 def _refuse_future(on: datetime.date) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cutis.clinic.models import MORPHOLOGY_CHOICES, Lesion, Visit
 from cutis.clinic.services.cases import knowledge
 from cutis.clinic.services.errors import EntryError
+from cutis.clinic.services.records import void_record
 
 # the case format's lesion features (spec README, `lesions[].features`): ids never change
 FEATURE_LABELS = {
@@ -155,14 +156,6 @@ def change_lesion(lesion: Lesion, findings: LesionFindings) -> Lesion:
 @transaction.atomic
 def void_lesion(lesion: Lesion, *, reason: str, voided_by: User) -> Lesion:
     """Void a lesion with a reason: it stays on record and in history, off the map and the case."""
-    reason = reason.strip()
-    if not reason:
-        raise LesionEntryError("reason", "say why this lesion is voided")
-    locked = Lesion.objects.select_for_update().get(pk=lesion.pk)
-    if locked.is_voided:
-        raise LesionEntryError("reason", f"this lesion was already voided ({locked.void_reason})")
-    locked.voided_at = timezone.now()
-    locked.voided_by = voided_by
-    locked.void_reason = reason
-    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    return locked
+    return void_record(
+        lesion, reason=reason, voided_by=voided_by, what="lesion", error=LesionEntryError
+    )

@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from cutis.clinic.models import Dog, Photo, Visit
 from cutis.clinic.services.errors import EntryError
 from cutis.clinic.services.lesions import is_region, region_label
+from cutis.clinic.services.records import void_record
 
 logger = logging.getLogger(__name__)
 
@@ -173,17 +174,7 @@ def store_photo(
 @transaction.atomic
 def void_photo(photo: Photo, *, reason: str, voided_by: User) -> Photo:
     """Void a photo with a reason: its files stay, it leaves the strip and the comparison."""
-    reason = reason.strip()
-    if not reason:
-        raise PhotoError("reason", "say why this photo is voided")
-    locked = Photo.objects.select_for_update().get(pk=photo.pk)
-    if locked.is_voided:
-        raise PhotoError("reason", f"this photo was already voided ({locked.void_reason})")
-    locked.voided_at = timezone.now()
-    locked.voided_by = voided_by
-    locked.void_reason = reason
-    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    return locked
+    return void_record(photo, reason=reason, voided_by=voided_by, what="photo", error=PhotoError)
 
 
 def live_photos(dog: Dog, region: str = "") -> QuerySet[Photo]:

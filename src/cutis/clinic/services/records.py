@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from cutis.clinic.models import Clinic, Dog, Medication, Owner, Visit
+from cutis.clinic.models import Clinic, Dog, Medication, Owner, Visit, Voidable
+from cutis.clinic.services.errors import EntryError
+
+Record = TypeVar("Record", bound=Voidable)
+
+
+@transaction.atomic
+def void_record(
+    record: Record,
+    *,
+    reason: str,
+    voided_by: User,
+    what: str,
+    error: type[EntryError] = EntryError,
+) -> Record:
+    """Void a clinical record with a reason: it stays on record and in its history.
+
+    Locked first, so two people voiding at once cannot both succeed.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise error("reason", f"say why this {what} is voided")
+    locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    if locked.is_voided:
+        raise error("reason", f"this {what} was already voided ({locked.void_reason})")
+    locked.voided_at = timezone.now()
+    locked.voided_by = voided_by
+    locked.void_reason = reason
+    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return locked
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cutis.clinic.forms import VoidForm
 from cutis.clinic.models import Dog
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.labs import (
@@ -129,10 +130,6 @@ class LabTestForm(forms.Form):
 
     def test_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in self.CULTURE_FIELDS]
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300)
 
 
 def _options_attrs(dog: Dog, field: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
+from cutis.clinic.forms import VoidForm
 from cutis.clinic.models import MORPHOLOGY_CHOICES, Dog, Lesion, Visit
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.cases import knowledge
@@ -322,10 +323,6 @@ class LesionForm(forms.Form):
             pruritic=data["pruritic"],
             onset=data["onset"],
         )
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300)
 
 
 def _visit_for(dog: Dog, visit_id: int) -> Visit:

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from cutis.clinic.forms import VoidForm
 from cutis.clinic.models import Dog, Photo
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.cases import knowledge
@@ -91,10 +92,6 @@ class CompareForm(forms.Form):
         self.fields["second"] = PhotoChoiceField(
             label="Beside", queryset=in_order, required=False, empty_label="the latest"
         )
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300)
 
 
 def _photo_for(dog: Dog, photo_id: int) -> Photo:

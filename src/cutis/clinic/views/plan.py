@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cutis import InvalidCase
+from cutis.clinic.forms import VoidForm
 from cutis.clinic.models import ROUTE_CHOICES, Dog, PlanItem, StaffMember
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.assessment import words
@@ -256,10 +257,6 @@ def plan_item_edit(request: HttpRequest, dog_id: int, item_id: int) -> HttpRespo
         "market": staff.clinic.market,
     }
     return render(request, "clinic/plan/edit.html", context)
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300)
 
 
 @login_required
