@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.web.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CUTIS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,3 +33,12 @@ def chromium() -> Iterator[Browser]:
 def screenshot_path(name: str) -> str:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     return str(ARTEFACTS / f"{name}.png")
+
+
+def sign_in(page: Page, base: str, username: str = "alice", password: str = "") -> None:
+    """Sign in through the login form and wait for the dashboard."""
+    page.goto(f"{base}/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password or PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from decimal import Decimal
 
@@ -13,8 +12,8 @@ from django.contrib.auth.models import User
 from cutis import ENGINE_VERSION
 from cutis.clinic.models import Clinic, Dog, MonitoringItem, PlanItem, SavedAssessment
 from cutis.clinic.services.cases import knowledge
-from tests.web.browser import chromium, screenshot_path
-from tests.web.conftest import PASSWORD, client_for
+from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -152,15 +151,9 @@ def test_a_nurse_sees_the_assessment_without_buttons_to_change_the_plan(
 def test_in_a_browser_the_dog_page_shows_the_critical_alert_and_the_why_opens(
     live_server, vet_a: User, dog_a: Dog
 ) -> None:
-    # Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with chromium() as browser:
         page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/dogs/{dog_a.pk}/")
         alert = page.locator("#dog-plan .alert.critical")
         alert.wait_for(timeout=5000)

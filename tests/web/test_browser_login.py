@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.contrib.auth.models import User
 
 from cutis.clinic.models import Dog
-from tests.web.browser import chromium, screenshot_path
-from tests.web.conftest import PASSWORD
+from tests.web.browser import chromium, screenshot_path, sign_in
 
-# Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -20,11 +15,7 @@ def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
         live_server, vet_a: User, dog_a: Dog) -> None:
     with chromium() as browser:
         page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url)
         critical = page.locator(".alert.critical")
         assert "Biscuit" in critical.inner_text()
         assert "never stop abruptly" in critical.inner_text()

@@ -8,7 +8,6 @@ stored record once at the end.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from decimal import Decimal
 
@@ -18,11 +17,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cutis.clinic.models import Clinic, Dog, Lesion, MonitoringItem, Observation, PlanItem
-from tests.web.browser import chromium, screenshot_path
-from tests.web.conftest import PASSWORD
+from tests.web.browser import chromium, screenshot_path, sign_in
 
-# Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SIGNS = ("polydipsia", "polyphagia", "panting", "pruritus")
@@ -51,14 +47,6 @@ def findings(lesion: Lesion) -> tuple[object, ...]:
 
 def shot(page: Page, number: int, step: str) -> None:
     page.screenshot(path=screenshot_path(f"workflow-{number:02d}-{step}"), full_page=True)
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("User name").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def chart_lesion(

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 from django.contrib.auth.models import User
 
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import assess_dog
-from tests.web.browser import chromium, screenshot_path
-from tests.web.conftest import PASSWORD, client_for
+from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -210,15 +209,9 @@ def test_the_dog_page_links_to_results_and_the_panel_shows_the_latest_flagged(
 def test_in_a_browser_the_unit_picker_follows_the_test_and_the_dog_page_shows_flags(
     live_server, vet_a: User, dog_a: Dog
 ) -> None:
-    # Playwright's sync API runs an event loop; Django's live_server with the ORM needs this
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with chromium() as browser:
         page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/dogs/{dog_a.pk}/labs/values/new/")
         page.select_option("#id_code", "creatinine")
         page.wait_for_function(
