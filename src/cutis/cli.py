@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 EXIT_INVALID = 2
+# commands for the server's operator: Django management commands, run through cutis.web.ops
+SERVER_COMMANDS: tuple[str, ...] = ()
 USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
        cutis knowledge
        cutis --version"""
@@ -34,7 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _knowledge()
     if args[0] == "assess":
         return _assess(args[1:])
+    if args[0] in SERVER_COMMANDS:
+        return _server_command(args)
     return _fail([f"unknown command {args[0]!r}", USAGE])
+
+
+def _server_command(args: list[str]) -> int:
+    # imported by name: the clinical core's command line must not depend on Django
+    import importlib
+
+    ops = importlib.import_module("cutis.web.ops")
+    result: int = ops.main(args)
+    return result
 
 
 def _fail(messages: list[str]) -> int:
