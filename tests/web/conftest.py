@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.test import Client
 
 from cutis.clinic.models import Clinic, Dog, Lesion, Medication, Owner, StaffMember, Visit
@@ -19,6 +20,13 @@ PASSWORD = "a-long-test-password-41"
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is slow by design; tests hash with MD5 except the one that checks argon2 is used."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_caches() -> None:
+    """Each test starts with no cached page bodies or users, as a freshly started server does."""
+    for cache in caches.all():
+        cache.clear()
 
 
 def make_user(username: str) -> User:
@@ -83,27 +91,60 @@ def client_for(user: User) -> Client:
 @pytest.fixture
 def dog_a(clinic_a: Clinic) -> Dog:
     """Biscuit: the shared vignette p01, on prednisolone with plaques on neck and back."""
-    dog = Dog.objects.create(clinic=clinic_a, name="Biscuit", breed="French Bulldog",
-                             sex="female_spayed", birth_date=datetime.date(2019, 7, 26))
-    visit = Visit.objects.create(dog=dog, date=datetime.date(2025, 7, 26),
-                                 weight_kg=Decimal("12.4"),
-                                 signs=["polydipsia", "polyphagia", "panting", "pruritus"],
-                                 conditions=["atopic_dermatitis"])
-    Medication.objects.create(dog=dog, drug="prednisolone", dose_mg=Decimal(5),
-                              interval_hours=Decimal(24), route="oral",
-                              start=datetime.date(2022, 6, 1), reason="atopic dermatitis")
-    Lesion.objects.create(visit=visit, region="neck_dorsal", morphology="plaque", count=3,
-                          size_cm=Decimal("2.5"), firm_gritty=True,
-                          features=["erythema", "dark_crust"], pruritic=True)
-    Lesion.objects.create(visit=visit, region="back", morphology="plaque", count=2,
-                          size_cm=Decimal("1.5"), firm_gritty=True,
-                          features=["erythema", "white_yellow_crust"], pruritic=True)
+    dog = Dog.objects.create(
+        clinic=clinic_a,
+        name="Biscuit",
+        breed="French Bulldog",
+        sex="female_spayed",
+        birth_date=datetime.date(2019, 7, 26),
+    )
+    visit = Visit.objects.create(
+        dog=dog,
+        date=datetime.date(2025, 7, 26),
+        weight_kg=Decimal("12.4"),
+        signs=["polydipsia", "polyphagia", "panting", "pruritus"],
+        conditions=["atopic_dermatitis"],
+    )
+    Medication.objects.create(
+        dog=dog,
+        drug="prednisolone",
+        dose_mg=Decimal(5),
+        interval_hours=Decimal(24),
+        route="oral",
+        start=datetime.date(2022, 6, 1),
+        reason="atopic dermatitis",
+    )
+    Lesion.objects.create(
+        visit=visit,
+        region="neck_dorsal",
+        morphology="plaque",
+        count=3,
+        size_cm=Decimal("2.5"),
+        firm_gritty=True,
+        features=["erythema", "dark_crust"],
+        pruritic=True,
+    )
+    Lesion.objects.create(
+        visit=visit,
+        region="back",
+        morphology="plaque",
+        count=2,
+        size_cm=Decimal("1.5"),
+        firm_gritty=True,
+        features=["erythema", "white_yellow_crust"],
+        pruritic=True,
+    )
     return dog
 
 
 @pytest.fixture
 def dog_b(clinic_b: Clinic) -> Dog:
-    dog = Dog.objects.create(clinic=clinic_b, name="Rex", breed="German Shepherd Dog",
-                             sex="male", birth_date=datetime.date(2024, 1, 1))
+    dog = Dog.objects.create(
+        clinic=clinic_b,
+        name="Rex",
+        breed="German Shepherd Dog",
+        sex="male",
+        birth_date=datetime.date(2024, 1, 1),
+    )
     Visit.objects.create(dog=dog, date=datetime.date(2025, 7, 26), weight_kg=Decimal(32))
     return dog

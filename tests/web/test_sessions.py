@@ -1,5 +1,6 @@
-"""Sessions: read from Redis when REDIS_URL is set, always written to the database; signing out
-ends the session for every worker."""
+"""Sessions and signed-in users: read from Redis when REDIS_URL is set, always written to the
+database; signing out ends the session for every worker, and a deactivated or demoted user is read
+afresh at their next request."""
 
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ def redis_sessions(settings: Any) -> Iterator[None]:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
-        }
+        },
+        "pages": settings.PAGES_CACHE,
     }
+    settings.CUTIS_SHARED_CACHE = True
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     yield
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
@@ -121,3 +124,35 @@ def test_signing_out_ends_the_session_for_every_worker(
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
     assert not Session.objects.filter(session_key=cookie).exists()
+
+
+def test_a_signed_in_user_is_read_from_the_shared_cache(
+    redis_sessions: None, vet_a: User, dog_a: Dog, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in("alice")
+    client.get(f"/dogs/{dog_a.pk}/")  # the first page reads the user into the cache
+    assert cache.get(f"auth-user:{vet_a.pk}") is not None
+    with django_assert_max_num_queries(1):  # the dog; session and user come from Redis
+        assert client.get(f"/dogs/{dog_a.pk}/").status_code == 200
+
+
+def test_a_deactivated_user_is_refused_at_once_though_cached(
+    redis_sessions: None, vet_a: User, dog_a: Dog
+) -> None:
+    client = signed_in("alice")
+    assert client.get(f"/dogs/{dog_a.pk}/").status_code == 200
+    vet_a.is_active = False
+    vet_a.save()
+    response = client.get(f"/dogs/{dog_a.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_a_staff_member_moved_to_another_clinic_loses_the_dog_at_once(
+    redis_sessions: None, vet_a: User, dog_a: Dog, clinic_b: Any
+) -> None:
+    client = signed_in("alice")
+    assert client.get(f"/dogs/{dog_a.pk}/").status_code == 200
+    vet_a.staff.clinic = clinic_b
+    vet_a.staff.save()
+    assert client.get(f"/dogs/{dog_a.pk}/").status_code == 404

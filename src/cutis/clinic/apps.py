@@ -22,3 +22,8 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_sqlite_pragmas)
+        from cutis.clinic.backends import connect_user_signals
+        from cutis.clinic.services.pages import connect_record_signals
+
+        connect_record_signals()
+        connect_user_signals()

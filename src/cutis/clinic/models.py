@@ -108,7 +108,9 @@ class Dog(Voidable):
     sex = models.CharField(max_length=20, choices=SEX_CHOICES, default="unknown")
     birth_date = models.DateField(help_text="estimate it when unknown")
     created = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords(m2m_fields=[owners])
+    # renewed with every write to the record; keys the cached page bodies (services.pages)
+    record_stamp = models.BigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(m2m_fields=[owners], excluded_fields=["record_stamp"])
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]

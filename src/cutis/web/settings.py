@@ -135,13 +135,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
+# page bodies are keyed by the dog's record stamp, so each worker may keep its own copies
+PAGES_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cutis-pages",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": PAGES_CACHE,
+}
+# a cache every worker shares: sessions and signed-in users may be read from it (see backends)
+CUTIS_SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "cutis",
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cutis",
     }
     # each request reads its session from Redis instead of the database; every change is still
     # written to the database, so a flushed or restarted Redis signs nobody out

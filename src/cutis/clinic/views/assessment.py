@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +21,7 @@ from cutis.clinic.models import Dog, SavedAssessment
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.assessment import save_assessment, shown
 from cutis.clinic.services.cases import assess_dog, knowledge
+from cutis.clinic.services.pages import cached_body, draw
 from cutis.clinic.services.plan import may_prescribe
 
 # where the vet fixes each part of the record the core could not read, most specific first
@@ -68,18 +71,33 @@ def saved_list(dog: Dog) -> QuerySet[SavedAssessment]:
 @require_GET
 def assessment(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
+    can_prescribe = may_prescribe(staff_of(request))
+    today = timezone.localdate()
+    body = cached_body(
+        request,
+        dog,
+        "assessment",
+        "prescriber" if can_prescribe else "viewer",
+        today.isoformat(),
+        lambda: draw_assessment(dog, today, can_prescribe=can_prescribe),
+    )
+    return render(request, "clinic/assessment/page.html", {"dog": dog, "body": body})
+
+
+def draw_assessment(dog: Dog, today: datetime.date, *, can_prescribe: bool) -> str:
+    """The assessment body: the core run on the record (only when it changed since the last draw)."""
     context: dict[str, object] = {
         "dog": dog,
         "saved_list": saved_list(dog),
-        "can_prescribe": may_prescribe(staff_of(request)),
+        "can_prescribe": can_prescribe,
     }
     try:
-        _case, result = assess_dog(dog, timezone.localdate())
+        _case, result = assess_dog(dog, today)
     except InvalidCase as error:
         context["fixes"] = fixes_for(dog, error.problems)
-        return render(request, "clinic/assessment/incomplete.html", context)
+        return draw("clinic/assessment/_incomplete_body.html", context)
     context["shown"] = shown(result, knowledge())
-    return render(request, "clinic/assessment/page.html", context)
+    return draw("clinic/assessment/_body.html", context)
 
 
 @login_required
@@ -112,7 +130,8 @@ def assessment_saved(request: HttpRequest, dog_id: int, saved_id: int) -> HttpRe
         "shown": shown(saved.assessment, knowledge()),
         "can_prescribe": False,
     }
-    return render(request, "clinic/assessment/page.html", context)
+    body = render_to_string("clinic/assessment/_body.html", context, request)
+    return render(request, "clinic/assessment/page.html", {**context, "body": body})
 
 
 @login_required

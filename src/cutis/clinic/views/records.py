@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cutis.clinic.forms import DogForm, MedicationForm, VisitForm
+from cutis.clinic.models import Dog
 from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
 from cutis.clinic.services.assessment import words
 from cutis.clinic.services.cases import knowledge, latest_visit
 from cutis.clinic.services.labs import latest_lab_rows
+from cutis.clinic.services.pages import cached_body, draw
 from cutis.clinic.services.photos import live_photos
 from cutis.clinic.services.plan import dose_text
 from cutis.clinic.services.records import record_medication, record_visit, register_dog
@@ -43,6 +47,14 @@ def dog_create(request: HttpRequest) -> HttpResponse:
 def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
     today = timezone.localdate()
+    body = cached_body(
+        request, dog, "dog", "staff", today.isoformat(), lambda: draw_dog_page(dog, today)
+    )
+    return render(request, "clinic/dog_detail.html", {"dog": dog, "body": body})
+
+
+def draw_dog_page(dog: Dog, today: datetime.date) -> str:
+    """The dog's page body: the record read afresh (only when it changed since the last draw)."""
     visit = latest_visit(dog)
     plan = list(dog.plan_items.filter(voided_at__isnull=True))
     context = {
@@ -63,7 +75,7 @@ def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
         ],
         "age_years": round((today - dog.birth_date).days / 365.25, 1),
     }
-    return render(request, "clinic/dog_detail.html", context)
+    return draw("clinic/_dog_detail_body.html", context)
 
 
 @login_required

@@ -1,0 +1,246 @@
+"""The dog's page and assessment page are drawn once per change of the record, never stale.
+
+Every kind of write to a dog's record gives the dog a new stamp in the same transaction; the page
+then shows the write at the next request. Between writes the pages are served from the cache and
+ask the database for the dog alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cutis.clinic.models import (
+    Clinic,
+    Dog,
+    Lesion,
+    Medication,
+    MonitoringItem,
+    Observation,
+    Owner,
+    Photo,
+    PlanItem,
+    SavedAssessment,
+    Visit,
+)
+from cutis.clinic.services.pages import RECORD_PATHS, record_paths
+from tests.web.conftest import PASSWORD, client_for
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate
+
+
+def latest_visit(dog: Dog) -> Visit:
+    visit = dog.visits.order_by("-date", "-pk").first()
+    assert visit is not None
+    return visit
+
+
+def new_owner(dog: Dog) -> str:
+    owner = Owner.objects.create(clinic=dog.clinic, name="Dora Marsh")
+    dog.owners.add(owner)
+    return "Dora Marsh"
+
+
+def renamed_owner(dog: Dog) -> str:
+    owner = dog.owners.first() or Owner.objects.create(clinic=dog.clinic, name="x")
+    dog.owners.add(owner)
+    owner.name = "Hattie Brook"
+    owner.save()
+    return "Hattie Brook"
+
+
+def new_visit(dog: Dog) -> str:
+    Visit.objects.create(dog=dog, date=TODAY(), weight_kg=Decimal("13.75"))
+    return "13.75 kg"
+
+
+def new_medication(dog: Dog) -> str:
+    Medication.objects.create(dog=dog, drug="Ciclosporin", start=TODAY(), route="oral")
+    return "Ciclosporin"
+
+
+def new_lesion(dog: Dog) -> str:
+    Lesion.objects.create(visit=latest_visit(dog), region="hock_right", morphology="ulcer")
+    return "ulcer"
+
+
+def new_lab(dog: Dog) -> str:
+    Observation.objects.create(dog=dog, code="creatinine", date=TODAY(), value=987.0, unit="umol/L")
+    return "987"
+
+
+def voided_lab(dog: Dog) -> str:
+    Observation.objects.create(dog=dog, code="creatinine", date=TODAY(), value=987.0, unit="umol/L")
+    first = dog.observations.get(value=987.0)
+    first.voided_at = timezone.now()
+    first.void_reason = "wrong dog"
+    first.save()
+    return "!987"
+
+
+def new_plan_item(dog: Dog) -> str:
+    PlanItem.objects.create(dog=dog, treatment="bathing", drug="Zebra shampoo")
+    return "Zebra shampoo"
+
+
+def new_monitoring(dog: Dog) -> str:
+    overdue = TODAY() - datetime.timedelta(days=3)
+    MonitoringItem.objects.create(dog=dog, kind="zebra_check", due=overdue)
+    return "zebra_check"
+
+
+def renamed_dog(dog: Dog) -> str:
+    dog.name = "Biscotti"
+    dog.save()
+    return "Biscotti"
+
+
+WRITES: list[tuple[str, Callable[[Dog], str]]] = [
+    ("an owner added", new_owner),
+    ("an owner renamed", renamed_owner),
+    ("a visit", new_visit),
+    ("a medication", new_medication),
+    ("a lesion on the latest visit", new_lesion),
+    ("a lab result", new_lab),
+    ("a lab result voided", voided_lab),
+    ("a plan item", new_plan_item),
+    ("a monitoring item", new_monitoring),
+    ("the dog's own details", renamed_dog),
+]
+
+
+@pytest.mark.parametrize(("write", "change"), WRITES, ids=[name for name, _ in WRITES])
+def test_the_dog_page_shows_every_kind_of_write_at_the_next_request(
+    vet_a: User, dog_a: Dog, write: str, change: Callable[[Dog], str]
+) -> None:
+    client = client_for(vet_a)
+    assert client.get(f"/dogs/{dog_a.pk}/").status_code == 200  # drawn and cached
+    stamp = Dog.objects.get(pk=dog_a.pk).record_stamp
+    expected = change(dog_a)
+    assert Dog.objects.get(pk=dog_a.pk).record_stamp != stamp
+    page = client.get(f"/dogs/{dog_a.pk}/").content.decode()
+    if expected.startswith("!"):
+        assert expected[1:] not in page
+    else:
+        assert expected in page
+
+
+def test_the_assessment_page_follows_a_new_lab_result(vet_a: User, dog_a: Dog) -> None:
+    client = client_for(vet_a)
+    before = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    Observation.objects.create(dog=dog_a, code="creatinine", date=TODAY(), value=987.0, unit="umol/L")
+    after = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    assert "findings-iris_stage_4" not in before
+    assert "findings-iris_stage_4" in after  # 987 umol/L is 11.2 mg/dL: IRIS stage 4
+
+
+def test_a_saved_assessment_appears_in_the_list_at_once(vet_a: User, dog_a: Dog) -> None:
+    client = client_for(vet_a)
+    assert "None saved yet." in client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    client.post(f"/dogs/{dog_a.pk}/assessment/save/")
+    assert SavedAssessment.objects.filter(dog=dog_a).count() == 1
+    page = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    assert "None saved yet." not in page
+
+
+def test_a_clinic_change_renews_its_dogs_stamps(clinic_a: Clinic, dog_a: Dog) -> None:
+    stamp = Dog.objects.get(pk=dog_a.pk).record_stamp
+    clinic_a.name = "Northside Vets and Cattery"
+    clinic_a.save()
+    assert Dog.objects.get(pk=dog_a.pk).record_stamp != stamp
+
+
+def test_every_model_that_belongs_to_a_dog_renews_its_stamp() -> None:
+    expected = {Visit, Medication, Lesion, Observation, Photo, SavedAssessment, PlanItem,
+                MonitoringItem}
+    assert expected <= set(RECORD_PATHS)
+    assert RECORD_PATHS[Lesion] == ("visit", "dog")
+    assert record_paths() == RECORD_PATHS
+    # the audit copies are not parts of the record: writing history must not renew anything
+    assert not [model for model in RECORD_PATHS if model.__name__.startswith("Historical")]
+
+
+def test_an_unchanged_record_is_served_asking_the_database_for_the_dog_alone(
+    vet_a: User, dog_a: Dog
+) -> None:
+    client = client_for(vet_a)
+    first = client.get(f"/dogs/{dog_a.pk}/").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"/dogs/{dog_a.pk}/").content.decode()
+    tables = {query["sql"].split(" FROM ", 1)[1].split()[0] for query in queries
+              if " FROM " in query["sql"]}
+    # the same page but for the masked CSRF tokens, which are new with every response
+    assert without_tokens(again) == without_tokens(first)
+    assert tables <= {'"django_session"', '"auth_user"', '"clinic_dog"'}
+
+
+def test_a_nurse_and_a_vet_each_see_their_own_assessment_actions(
+    vet_a: User, nurse_a: User, dog_a: Dog
+) -> None:
+    vet_page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    nurse_page = client_for(nurse_a).get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    assert "Add glucocorticoid taper to the plan" in vet_page
+    assert "to the plan</button>" not in nurse_page
+    assert "A vet adds treatments to the plan." in nurse_page
+
+
+def without_tokens(page: str) -> str:
+    return re.sub(r'"X-CSRFToken": "\w+"|name="csrfmiddlewaretoken" value="\w+"', "", page)
+
+
+def csrf_inputs(page: str) -> list[str]:
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+
+
+def test_the_cached_assessment_forms_carry_each_viewers_own_csrf_token(
+    vet_a: User, dog_a: Dog, settings: Any
+) -> None:
+    """Two vets read the same cached body; each one's accept form posts with their own token."""
+    other = User.objects.create_user(username="alma", password=PASSWORD)
+    other.staff = vet_a.staff.__class__.objects.create(user=other, clinic=dog_a.clinic, role="vet")
+    pages = []
+    for user in (vet_a, other):
+        client = Client(enforce_csrf_checks=True)
+        assert client.post("/login/", {"username": user.username, "password": PASSWORD,
+                                       "csrfmiddlewaretoken": login_token(client)}).status_code == 302
+        page = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+        tokens = csrf_inputs(page)
+        assert tokens
+        assert "placeholder" not in page
+        response = client.post(f"/dogs/{dog_a.pk}/assessment/save/",
+                               {"csrfmiddlewaretoken": tokens[0]})
+        assert response.status_code == 302
+        pages.append(tokens[0])
+    assert SavedAssessment.objects.filter(dog=dog_a).count() == 2
+
+
+def login_token(client: Client) -> str:
+    page = client.get("/login/").content.decode()
+    (token,) = csrf_inputs(page)
+    return token
+
+
+def test_a_day_later_the_page_is_drawn_again(
+    vet_a: User, dog_a: Dog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_for(vet_a)
+    client.get(f"/dogs/{dog_a.pk}/")
+    MonitoringItem.objects.create(dog=dog_a, kind="recheck", note="Tomorrow's recheck",
+                                  due=TODAY() + datetime.timedelta(days=1))
+    client.get(f"/dogs/{dog_a.pk}/")
+    tomorrow = TODAY() + datetime.timedelta(days=2)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/dogs/{dog_a.pk}/")
+    assert any('"clinic_monitoringitem"' in query["sql"] for query in queries)
