@@ -91,7 +91,7 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
         page.get_by_label("Name", exact=True).fill("Biscuit")
         page.get_by_label("Breed").fill("French Bulldog")
         page.get_by_label("Sex").select_option("female_spayed")
-        page.get_by_label("Birth date").fill(years_ago(today, 6).isoformat())
+        page.get_by_label("Date of birth").fill(years_ago(today, 6).isoformat())
         page.get_by_label("Owner's name").fill("Olive Owner")
         page.get_by_label("Owner's e-mail").fill("olive@example.org")
         shot(page, 2, "register-dog")
@@ -99,8 +99,8 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
 
         # registering leads straight to the first visit
         expect(page.get_by_role("heading", name="Visit for Biscuit")).to_be_visible()
-        page.get_by_label("Date", exact=True).fill(today.isoformat())
-        page.get_by_label("Weight kg").fill("12.4")
+        page.get_by_label("Visit date").fill(today.isoformat())
+        page.get_by_label("Weight (kg)").fill("12.4")
         for sign in SIGNS:
             page.locator(f"input[name=signs][value={sign}]").check()
         page.locator("input[name=conditions][value=atopic_dermatitis]").check()
@@ -121,11 +121,11 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
         page.get_by_role("link", name="Add medication").click()
         expect(page.get_by_role("heading", name="Medication for Biscuit")).to_be_visible()
         page.get_by_label("Drug").fill("prednisolone")
-        page.get_by_label("Dose mg").fill("5")
-        page.get_by_label("Interval hours").fill("24")
+        page.get_by_label("Dose (mg)").fill("5")
+        page.get_by_label("Every (hours)").fill("24")
         page.get_by_label("Route").select_option("oral")
-        page.get_by_label("Start").fill(years_ago(today, 3).isoformat())
-        page.get_by_label("Reason").fill("atopic dermatitis")
+        page.get_by_label("Started on").fill(years_ago(today, 3).isoformat())
+        page.get_by_label("Given for").fill("atopic dermatitis")
         page.get_by_role("button", name="Save").click()
         medications = page.locator(
             "section.card", has=page.get_by_role("heading", name="Medications")
@@ -241,7 +241,7 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
         expect(due_cell).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
         due_shown = datetime.date.fromisoformat(due_cell.inner_text().strip())
         assert due_shown > today
-        expect(recheck.locator(".badge")).to_have_text("due")
+        expect(recheck.locator(".badge")).to_have_text("upcoming")
         shot(page, 11, "monitoring")
 
     # what the browser stored

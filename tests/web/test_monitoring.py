@@ -221,10 +221,13 @@ def test_a_result_that_answers_no_check_closes_nothing(trilostane_item: PlanItem
 # --- the monitoring page ----------------------------------------------------------------------------------
 
 
-def test_the_monitoring_page_shows_due_overdue_and_done_badges(vet_a: User, dog_a: Dog) -> None:
+def test_the_monitoring_page_shows_due_overdue_upcoming_and_done_badges(
+    vet_a: User, dog_a: Dog
+) -> None:
     today = timezone.localdate()
     day = datetime.timedelta(days=1)
     MonitoringItem.objects.create(dog=dog_a, kind="acth_stim_monitoring", due=today - day)
+    MonitoringItem.objects.create(dog=dog_a, kind="taper_recheck", due=today)
     MonitoringItem.objects.create(dog=dog_a, kind="lesion_recheck", due=today + day)
     MonitoringItem.objects.create(
         dog=dog_a, kind="infection_recheck", due=today - 3 * day, done_on=today - 2 * day
@@ -232,6 +235,7 @@ def test_the_monitoring_page_shows_due_overdue_and_done_badges(vet_a: User, dog_
     page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/monitoring/").content.decode()
     assert '<span class="badge overdue">overdue</span>' in page
     assert '<span class="badge due">due</span>' in page
+    assert '<span class="badge upcoming">upcoming</span>' in page
     assert '<span class="badge done">done</span>' in page
     assert "Lesion recheck" in page
 
@@ -282,3 +286,23 @@ def test_generating_for_an_incomplete_record_says_what_is_missing(
         response.content.decode()
     )
     assert not dog.monitoring.exists()
+
+
+STATES = [
+    # (due relative to today, done, state shown)
+    (None, False, "unscheduled"),
+    (-1, False, "overdue"),
+    (0, False, "due"),
+    (14, False, "upcoming"),
+    (-30, True, "done"),
+]
+
+
+@pytest.mark.parametrize(("due_in_days", "done", "state"), STATES)
+def test_a_check_reads_as_overdue_due_today_upcoming_or_done(
+    dog_a: Dog, due_in_days: int | None, done: bool, state: str
+) -> None:
+    today = timezone.localdate()
+    due = None if due_in_days is None else today + datetime.timedelta(days=due_in_days)
+    check = MonitoringItem(dog=dog_a, kind="recheck", due=due, done_on=today if done else None)
+    assert check.state(today) == state

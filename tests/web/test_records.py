@@ -49,7 +49,7 @@ def test_a_visit_with_an_impossible_weight_names_the_field_and_keeps_the_input(
         "date": "2025-08-01", "weight_kg": "-3", "notes": "typed by the nurse"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Weight kg: must be between 0.5 and 120 kg" in page
+    assert "Weight (kg): must be between 0.5 and 120 kg" in page
     assert "typed by the nurse" in page
     assert dog_a.visits.count() == 1
 

@@ -22,6 +22,7 @@ class DogForm(forms.ModelForm):
     class Meta:
         model = Dog
         fields = ("name", "breed", "sex", "birth_date")
+        labels = {"birth_date": "Date of birth"}
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
@@ -36,6 +37,7 @@ class VisitForm(forms.ModelForm):
     class Meta:
         model = Visit
         fields = ("date", "weight_kg", "signs", "conditions", "notes")
+        labels = {"date": "Visit date", "weight_kg": "Weight (kg)"}
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,6 +58,13 @@ class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
         fields = ("drug", "dose_mg", "interval_hours", "route", "start", "end", "reason")
+        labels = {
+            "dose_mg": "Dose (mg)",
+            "interval_hours": "Every (hours)",
+            "start": "Started on",
+            "end": "Stopped on",
+            "reason": "Given for",
+        }
         widgets = {
             "start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -272,4 +272,6 @@ class MonitoringItem(Voidable):
             return "done"
         if self.due is None:
             return "unscheduled"
-        return "overdue" if self.due < today else "due"
+        if self.due < today:
+            return "overdue"
+        return "due" if self.due == today else "upcoming"
