@@ -79,7 +79,8 @@ DOG: Args = lambda dog: {"dog_id": dog.pk}  # noqa: E731
 
 # page -> (the URL's arguments for a given dog, who may open it)
 #   "staff": every staff role of the dog's clinic; "vet": prescribing, vets only;
-#   "post": an action: GET is not allowed (405) for anyone signed in
+#   "post": an action: GET is not allowed (405) for anyone signed in;
+#   "admin": the clinic admin only (the full export)
 PAGES: dict[str, tuple[Args, str]] = {
     "clinic:dashboard": (lambda dog: {}, "staff"),
     "clinic:dog_list": (lambda dog: {}, "staff"),
@@ -125,16 +126,22 @@ PAGES: dict[str, tuple[Args, str]] = {
         lambda dog: {"dog_id": dog.pk, "item_id": monitoring_item(dog)}, "post"),
     "clinic:monitoring_done": (
         lambda dog: {"dog_id": dog.pk, "item_id": monitoring_item(dog)}, "post"),
+    "clinic:dog_fhir": (DOG, "staff"),
+    "clinic:dog_fhir_import": (DOG, "staff"),
+    "clinic:lab_csv_import": (lambda dog: {}, "staff"),
+    "clinic:clinic_export": (lambda dog: {}, "admin"),
 }
 
 # (page kind, role) -> expected GET status on the own clinic's dog, another clinic's dog, and on
 # a page that names no dog
 OUTSIDERS = {"owner": 403, "stranger": 403, "anonymous": 302}
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {}
-for kind in ("staff", "vet", "post"):
+for kind in ("staff", "vet", "post", "admin"):
     for role in ("vet", "nurse", "admin"):
         own = 200
         if kind == "vet" and role != "vet":
+            own = 403
+        if kind == "admin" and role != "admin":
             own = 403
         if kind == "post":
             own = 405

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("cutis.clinic.urls_lesions")),
     path("", include("cutis.clinic.urls_labs")),
     path("", include("cutis.clinic.urls_plan")),
+    path("", include("cutis.interop.urls")),
 ]

@@ -111,6 +111,13 @@ class ReferenceInterval(Sourced):
     high: float | None = None
 
 
+class LoincCode(Sourced):
+    """The LOINC term a lab code is exchanged as (FHIR); only where a source gives the code."""
+
+    code: str = Field(pattern=r"^\d{1,7}-\d$")
+    display: str
+
+
 class Lab(Strict):
     code: str
     label: str
@@ -123,6 +130,7 @@ class Lab(Strict):
     plausible_sources: list[str] = Field(default_factory=list)
     reference_interval: ReferenceInterval | None = None
     results: list[str] = Field(default_factory=list)
+    loinc: LoincCode | None = None
 
     @model_validator(mode="after")
     def _numeric_has_units(self) -> Lab:
@@ -229,6 +237,8 @@ class KnowledgeFiles(Strict):
             check(f"lab {lab.code}", lab.plausible_sources)
             if lab.reference_interval:
                 check(f"lab {lab.code} reference interval", lab.reference_interval.sources)
+            if lab.loinc:
+                check(f"lab {lab.code} LOINC code", lab.loinc.sources)
         for threshold in self.thresholds:
             check(f"threshold {threshold.id}", threshold.sources)
         for rule in self.rules:
