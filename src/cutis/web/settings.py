@@ -6,6 +6,7 @@ DEBUG          true/false (default false)
 ALLOWED_HOSTS  comma-separated (default 127.0.0.1,localhost)
 CUTIS_DATA_DIR where the SQLite file and uploaded media live (default ./var)
 CUTIS_DEMO     true allows the demo logins (refused when DEBUG is off)
+CUTIS_PHOTO_MAX_MB  the largest photo upload accepted, in MB (default 10)
 SESSION_COOKIE_SECURE  true/false: session cookie sent over HTTPS only (default: not DEBUG)
 CSRF_COOKIE_SECURE     true/false: CSRF cookie sent over HTTPS only (default: not DEBUG);
                turn both off only for plain HTTP on loopback (the web benchmark does)
@@ -131,6 +132,13 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# uploads are written to a temporary name, flushed and renamed: never half a photo on disk
+STORAGES = {
+    "default": {"BACKEND": "cutis.clinic.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# the largest photo accepted, in megabytes; a larger one is refused naming the field
+PHOTO_MAX_MB = env_int("CUTIS_PHOTO_MAX_MB", 10, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
