@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import assess_dog
-from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.browser import chromium, new_page, screenshot_path, sign_in
 from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +210,7 @@ def test_in_a_browser_the_unit_picker_follows_the_test_and_the_dog_page_shows_fl
     live_server, vet_a: User, dog_a: Dog
 ) -> None:
     with chromium() as browser:
-        page = browser.new_page()
+        page = new_page(browser)
         sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/dogs/{dog_a.pk}/labs/values/new/")
         page.select_option("#id_code", "creatinine")
