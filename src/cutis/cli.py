@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 EXIT_INVALID = 2
 # commands for the server's operator: Django management commands, run through cutis.web.ops
-SERVER_COMMANDS: tuple[str, ...] = ()
+SERVER_COMMANDS: tuple[str, ...] = ("backup", "restore")
 USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
        cutis knowledge
+       cutis backup --output DIR|FILE.tar.gz
+       cutis restore --input DIR|FILE.tar.gz [--force]
        cutis --version"""
 
 
