@@ -65,7 +65,11 @@ class Client:
         self.connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
 
     def request(
-        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
         sent = dict(headers or {})
         if self.cookies:

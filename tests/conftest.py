@@ -38,6 +38,18 @@ def vignette_files() -> list[Path]:
     return files
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plain_http_on_loopback() -> None:
+    """Tests speak plain HTTP to the app; production redirects it to HTTPS.
+
+    Session-wide and autouse, so it is in place before the live server builds its middleware;
+    tests/web/test_deployment.py checks the redirect and the production defaults.
+    """
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()

@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.web.conftest import PASSWORD
 
@@ -20,14 +21,35 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts"
 
 
+# what the Content-Security-Policy made the browser refuse, per open browser (see new_page)
+REFUSALS: dict[int, list[str]] = {}
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
+    """Debian's chromium; fails at the end if any page opened with `new_page` broke the CSP."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        refused = REFUSALS.setdefault(id(browser), [])
         try:
             yield browser
         finally:
             browser.close()
+            REFUSALS.pop(id(browser), None)
+        assert not refused, f"the Content-Security-Policy refused: {refused}"
+
+
+def new_page(browser: Browser, **options: Any) -> Page:
+    """A page whose console is watched for Content-Security-Policy refusals."""
+    page = browser.new_page(**options)
+    refused = REFUSALS[id(browser)]
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{page.url}: {message.text}")
+
+    page.on("console", watch)
+    return page
 
 
 def screenshot_path(name: str) -> str:

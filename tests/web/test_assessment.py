@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from cutis import ENGINE_VERSION
 from cutis.clinic.models import Clinic, Dog, MonitoringItem, PlanItem, SavedAssessment
 from cutis.clinic.services.cases import knowledge
-from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.browser import chromium, new_page, screenshot_path, sign_in
 from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_in_a_browser_the_dog_page_shows_the_critical_alert_and_the_why_opens(
     live_server, vet_a: User, dog_a: Dog
 ) -> None:
     with chromium() as browser:
-        page = browser.new_page()
+        page = new_page(browser)
         sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/dogs/{dog_a.pk}/")
         alert = page.locator("#dog-plan .alert.critical")

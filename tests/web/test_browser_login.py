@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from cutis.clinic.models import Dog
-from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.browser import chromium, new_page, screenshot_path, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
         live_server, vet_a: User, dog_a: Dog) -> None:
     with chromium() as browser:
-        page = browser.new_page()
+        page = new_page(browser)
         sign_in(page, live_server.url)
         critical = page.locator(".alert.critical")
         assert "Biscuit" in critical.inner_text()
@@ -25,7 +25,7 @@ def test_a_vet_signs_in_and_sees_the_taper_alert_on_the_dashboard(
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
         live_server, vet_a: User) -> None:
     with chromium() as browser:
-        page = browser.new_page()
+        page = new_page(browser)
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", "alice")
         page.fill("input[name=password]", "not-the-password")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cutis.clinic.models import Clinic, Dog, Lesion, MonitoringItem, Observation, PlanItem
-from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.browser import chromium, new_page, screenshot_path, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +75,7 @@ def test_a_vet_takes_a_dog_from_registration_to_a_monitored_plan(
     base = live_server.url
     today = timezone.localdate()
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = new_page(browser, viewport={"width": 1280, "height": 900})
         page.set_default_timeout(10_000)
 
         # signing in

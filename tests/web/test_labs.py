@@ -6,10 +6,11 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import assess_dog
-from tests.web.browser import chromium, screenshot_path, sign_in
+from tests.web.browser import chromium, new_page, screenshot_path, sign_in
 from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -210,13 +211,12 @@ def test_in_a_browser_the_unit_picker_follows_the_test_and_the_dog_page_shows_fl
     live_server, vet_a: User, dog_a: Dog
 ) -> None:
     with chromium() as browser:
-        page = browser.new_page()
+        page = new_page(browser)
         sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/dogs/{dog_a.pk}/labs/values/new/")
         page.select_option("#id_code", "creatinine")
-        page.wait_for_function(
-            "document.querySelectorAll('#id_unit option').length === 2", timeout=5000
-        )
+        # a locator assertion, not wait_for_function: the page's CSP refuses evaluated strings
+        expect(page.locator("#id_unit option")).to_have_count(2, timeout=5000)
         assert page.locator("#id_unit option").all_inner_texts() == ["mg/dL", "umol/L"]
         page.select_option("#id_unit", "umol/L")
         page.fill("#id_value", "200")

@@ -23,6 +23,21 @@ def test_repeated_wrong_passwords_lock_the_account_out(vet_a: User, settings: An
     assert "_auth_user_id" not in client.session
 
 
+def test_guessing_across_many_user_names_locks_out_the_address(
+    vet_a: User, settings: Any
+) -> None:
+    # password spraying: one wrong guess per user name, all from one address
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": f"guess{number}", "password": "Summer2025!"})
+    locked = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # the vet at the clinic's own address still signs in
+    elsewhere = Client(REMOTE_ADDR="198.51.100.20")
+    assert elsewhere.post("/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(vet_a: User, dog_a: Dog) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(vet_a, backend="cutis.clinic.backends.StaffModelBackend")

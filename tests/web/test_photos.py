@@ -321,3 +321,25 @@ def test_voided_photos_take_no_place_in_the_dog_pages_strip(vet_a: User, dog_a: 
         void_photo(newer, reason="wrong dog", voided_by=vet_a)
     page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/").content.decode()
     assert f"/photos/{kept.pk}/thumbnail/" in page
+
+
+def test_the_photo_size_limit_comes_from_the_settings(vet_a: User, dog_a: Dog, settings) -> None:
+    settings.PHOTO_MAX_MB = 1
+    content = phone_photo((40, 40)) + b"\0" * (1536 * 1024)
+    response = upload(client_for(vet_a), dog_a, content)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Photo: is larger than 1 MB (1.5 MB)" in page
+    assert "up to 1 MB" in page
+    assert not Photo.objects.exists()
+
+
+def test_an_upload_leaves_only_whole_files_named_by_its_record(
+    vet_a: User, dog_a: Dog, media_root: Path
+) -> None:
+    upload(client_for(vet_a), dog_a, phone_photo((64, 48)))
+    photo = dog_a.photos.get()
+    on_disk = sorted(p.relative_to(media_root).as_posix() for p in media_root.rglob("*.*"))
+    assert on_disk == sorted([photo.image.name, photo.thumbnail.name])
+    assert not [p for p in media_root.rglob("*") if p.name.startswith(".partial-")]
+    assert (media_root / photo.image.name).stat().st_mode & 0o777 == 0o644

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from cutis.clinic.models import (
@@ -367,4 +369,8 @@ def test_the_printable_taper_lists_the_dated_steps(vet_a: User, taper_item: Plan
     assert response.status_code == 200
     assert "Biscuit: prednisolone reducing schedule" in page
     assert "Fri 26 Sep 2025" in page
-    assert "@media print" in page
+    # the print layout is a linked stylesheet (the Content-Security-Policy refuses inline style)
+    assert 'href="/static/clinic/print.css"' in page
+    stylesheet = finders.find("clinic/print.css")
+    assert stylesheet is not None
+    assert "@media print" in Path(stylesheet).read_text()

@@ -6,9 +6,14 @@ DEBUG          true/false (default false)
 ALLOWED_HOSTS  comma-separated (default 127.0.0.1,localhost)
 CUTIS_DATA_DIR where the SQLite file and uploaded media live (default ./var)
 CUTIS_DEMO     true allows the demo logins (refused when DEBUG is off)
+CUTIS_PHOTO_MAX_MB  the largest photo upload accepted, in MB (default 10)
 SESSION_COOKIE_SECURE  true/false: session cookie sent over HTTPS only (default: not DEBUG)
 CSRF_COOKIE_SECURE     true/false: CSRF cookie sent over HTTPS only (default: not DEBUG);
                turn both off only for plain HTTP on loopback (the web benchmark does)
+SECURE_SSL_REDIRECT    true/false: redirect plain HTTP to HTTPS (default: SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS    HSTS max-age (default: one year when redirecting to HTTPS, else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  true/false (default true)
+SECURE_PROXY_SSL_HEADER  true behind a TLS-terminating proxy that sets X-Forwarded-Proto
 REDIS_URL      redis://, rediss:// or unix:// URL of a Redis shared by every worker (default: unset).
                Set, it is Django's cache and sessions are read from it, written through to the
                database (cached_db); unset, sessions live in the database only. Never a per-process
@@ -57,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cutis.web.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +138,13 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# uploads are written to a temporary name, flushed and renamed: never half a photo on disk
+STORAGES = {
+    "default": {"BACKEND": "cutis.clinic.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# the largest photo accepted, in megabytes; a larger one is refused naming the field
+PHOTO_MAX_MB = env_int("CUTIS_PHOTO_MAX_MB", 10, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -161,9 +174,33 @@ if REDIS_URL:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# Served over HTTPS whenever the cookies are Secure: plain HTTP is redirected and browsers are told
+# (HSTS) never to try it. A loopback server that turns the Secure cookies off for plain HTTP (the
+# benchmark, the fault test) thereby turns these off too.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's probe speaks plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SECURE_SSL_REDIRECT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # only behind a proxy that terminates TLS and always sets this header itself
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# no page carries inline script or style (templates link static files), so neither is allowed
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -41,7 +42,12 @@ BODY_TIMEOUT_SECONDS = 24 * 60 * 60
 
 
 def new_stamp(dog_ids: Iterable[int | None]) -> None:
-    """Mark these dogs' records as changed (an UPDATE: no history row, no recursion)."""
+    """Mark these dogs' records as changed (an UPDATE: no history row, no recursion).
+
+    A restore loads the stamps with the rows it restores (`clinic.backup`): none is renewed then.
+    """
+    if getattr(settings, "CUTIS_LOADING_BACKUP", False):
+        return
     ids = {dog_id for dog_id in dog_ids if dog_id is not None}
     for dog_id in ids:
         Dog.objects.filter(pk=dog_id).update(record_stamp=secrets.randbits(62))
@@ -153,9 +159,11 @@ def dog_id_of(instance: models.Model, path: tuple[str, ...]) -> int | None:
     return dog_id
 
 
-def _part_changed(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+def _part_changed(
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any
+) -> None:
     path = RECORD_PATHS.get(sender)
-    if path is not None:
+    if path is not None and not raw:
         new_stamp([dog_id_of(instance, path)])
 
 

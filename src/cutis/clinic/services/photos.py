@@ -13,6 +13,7 @@ import io
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -28,7 +29,6 @@ from cutis.clinic.services.records import void_record
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 10 * 1024 * 1024
 THUMBNAIL_PX = 320
 # Pillow format -> file extension and content type; nothing else is accepted
 FORMATS = {
@@ -59,10 +59,15 @@ def content_type_of(name: str) -> str:
     return CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
+def max_photo_bytes() -> int:
+    """The upload limit from the settings (CUTIS_PHOTO_MAX_MB)."""
+    return int(settings.PHOTO_MAX_MB) * 1024 * 1024
+
+
 def _open(upload: File) -> Image.Image:
-    if upload.size is not None and upload.size > MAX_BYTES:
+    if upload.size is not None and upload.size > max_photo_bytes():
         megabytes = upload.size / 1024 / 1024
-        raise PhotoError("image", f"is larger than 10 MB ({megabytes:.1f} MB)")
+        raise PhotoError("image", f"is larger than {settings.PHOTO_MAX_MB} MB ({megabytes:.1f} MB)")
     try:
         upload.seek(0)
         Image.open(upload).verify()  # checks the whole file; the image cannot be used after

@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -54,7 +55,6 @@ class PhotoForm(forms.Form):
     image = forms.FileField(
         label="Photo",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-        help_text="JPEG, PNG or WebP, up to 10 MB; location and camera data are removed",
     )
     region = forms.ChoiceField(
         label="Region", required=False, choices=functools.partial(_region_choices, "no region")
@@ -69,6 +69,10 @@ class PhotoForm(forms.Form):
 
     def __init__(self, dog: Dog, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = (
+            f"JPEG, PNG or WebP, up to {settings.PHOTO_MAX_MB} MB; "
+            "location and camera data are removed"
+        )
         self.fields["visit"] = VisitChoiceField(
             label="Visit",
             queryset=dog.visits.filter(voided_at__isnull=True),

@@ -1,0 +1,297 @@
+"""Nothing lost: gunicorn killed with SIGKILL in the middle of writes keeps every write it answered.
+
+Two clients signed in as the demo vet post lab results and photo uploads through the real forms
+while, at a random moment, the whole gunicorn process group (master and workers) is killed with
+SIGKILL. After KILLS rounds the server is started once more and every write that received its
+redirect (the acknowledgement) must be in the database exactly once and intact: the lab value as
+typed, with its history row; the photo's pixels as uploaded, its files whole and served by the
+scoped view. Writes cut off before their answer may be there or not, but never half there. The
+database must then pass its engine's integrity checks.
+
+WRITE_ACTIONS is the table of writes: add a row for each new kind (the owner portal's task
+completion, the API's writes) with how it is sent and how it is found again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import io
+import random
+import re
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from PIL import Image
+
+from bench.bench_web import Client, biscuit_id
+from cutis.clinic.storage import PARTIAL_PREFIX
+from tests.reliability.server import Server, Store, load_demo, throwaway_store
+
+pytestmark = pytest.mark.fault
+
+KILLS = 3
+WRITERS = 2
+KILL_AFTER_SECONDS = (0.5, 2.0)  # a random moment in this window, once writes are flowing
+TODAY = date.today().isoformat()
+
+
+def csrf_headers(client: Client) -> dict[str, str]:
+    # the CSRF cookie's secret is accepted in the header as it is in the form field
+    return {"X-CSRFToken": client.cookies["csrftoken"]}
+
+
+def post_form(client: Client, path: str, fields: dict[str, str]) -> int:
+    headers = csrf_headers(client) | {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _headers, _body = client.request(
+        "POST", path, body=urllib.parse.urlencode(fields), headers=headers
+    )
+    return status
+
+
+def post_file(client: Client, path: str, fields: dict[str, str], name: str, content: bytes) -> int:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = csrf_headers(client) | {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    status, _headers, _body = client.request("POST", path, body=b"".join(parts), headers=headers)
+    return status
+
+
+# --- lab results: a total calcium in mg/dL, each write a different value
+
+
+def lab_value(number: int) -> str:
+    return f"{9 + number / 1000:.3f}"
+
+
+def send_lab_value(client: Client, dog: int, number: int) -> tuple[int, str]:
+    value = lab_value(number)
+    fields = {"code": "calcium_total", "value": value, "unit": "mg/dL", "date": TODAY}
+    status = post_form(client, f"/dogs/{dog}/labs/values/new/", fields)
+    return status, f"calcium_total {value} mg/dL on {TODAY}, 1 history row"
+
+
+def stored_lab_values(store: Store, dog: int) -> Counter[str]:
+    rows = store.rows(
+        "SELECT o.code, o.value, o.unit, o.entered_value, o.entered_unit, o.date,"
+        " (SELECT count(*) FROM clinic_historicalobservation h"
+        "  WHERE h.id = o.id AND h.history_type = '+')"
+        f" FROM clinic_observation o WHERE o.dog_id = {int(dog)} AND o.code = 'calcium_total'"
+    )
+    found: Counter[str] = Counter()
+    for code, value, unit, entered, entered_unit, on, history in rows:
+        intact = abs(value - entered) < 1e-9 and unit == entered_unit
+        shown = f"{code} {entered:.3f} {entered_unit} on {on}, {history} history row"
+        found[shown if intact else f"ALTERED {shown} stored as {value} {unit}"] += 1
+    return found
+
+
+# --- photo uploads: a PNG (lossless, so the stored pixels must equal the sent ones)
+
+
+def photo_png(number: int) -> tuple[bytes, str]:
+    rng = random.Random(number)
+    image = Image.new("RGB", (48, 36))
+    image.putdata([tuple(rng.randrange(256) for _ in range(3)) for _ in range(48 * 36)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue(), hashlib.sha256(image.tobytes()).hexdigest()
+
+
+def pixels_of(path: Path) -> str:
+    with Image.open(path) as image:
+        image.load()
+        return hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
+
+
+def send_photo(client: Client, dog: int, number: int) -> tuple[int, str]:
+    content, pixels = photo_png(10_000 + number)
+    fields = {"region": "back", "taken_on": TODAY, "visit": ""}
+    status = post_file(client, f"/dogs/{dog}/photos/new/", fields, f"lesion-{number}.png", content)
+    return status, f"photo with pixels {pixels}"
+
+
+def stored_photos(store: Store, dog: int) -> Counter[str]:
+    """Every photo record's pixels; a record naming a missing, partial or broken file says so."""
+    found: Counter[str] = Counter()
+    for image, thumbnail in store.rows(
+        f"SELECT image, thumbnail FROM clinic_photo WHERE dog_id = {int(dog)}"
+    ):
+        problems = [
+            name
+            for name in (image, thumbnail)
+            if Path(name).name.startswith(PARTIAL_PREFIX) or not (store.media / name).is_file()
+        ]
+        try:
+            pixels = pixels_of(store.media / image)
+            with Image.open(store.media / thumbnail) as small:
+                small.load()
+        except OSError as error:
+            problems.append(f"{image}: {error}")
+        found[f"BROKEN photo {problems}" if problems else f"photo with pixels {pixels}"] += 1
+    return found
+
+
+class WriteAction(NamedTuple):
+    name: str
+    # (client, dog id, write number) -> (HTTP status, how the write reads once stored)
+    send: Callable[[Client, int, int], tuple[int, str]]
+    # (store, dog id) -> how every stored write of this kind reads, counted
+    stored: Callable[[Store, int], Counter[str]]
+
+
+WRITE_ACTIONS = [
+    WriteAction("lab result", send_lab_value, stored_lab_values),
+    WriteAction("photo upload", send_photo, stored_photos),
+    # the owner portal adds its task completion here (send through the owner's form, read back)
+]
+ACKNOWLEDGED = (302, 303)
+
+
+class Ledger:
+    """What was sent, and which writes the server acknowledged, from every writer thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.next_number = 0
+        self.acknowledged: dict[str, Counter[str]] = {a.name: Counter() for a in WRITE_ACTIONS}
+        self.unanswered: dict[str, Counter[str]] = {a.name: Counter() for a in WRITE_ACTIONS}
+        self.refused: list[str] = []
+
+    def number(self) -> int:
+        with self.lock:
+            self.next_number += 1
+            return self.next_number
+
+
+def write_until_killed(client: Client, dog: int, ledger: Ledger) -> None:
+    """Write until the server stops answering; the last write is usually cut off mid-request."""
+    try:
+        while True:
+            number = ledger.number()
+            action = WRITE_ACTIONS[number % len(WRITE_ACTIONS)]
+            try:
+                status, expected = action.send(client, dog, number)
+            except (OSError, http.client.HTTPException):
+                # killed before the answer: the write may or may not have been committed
+                with ledger.lock:
+                    ledger.unanswered[action.name][f"#{number}"] += 1
+                return
+            with ledger.lock:
+                if status in ACKNOWLEDGED:
+                    ledger.acknowledged[action.name][expected] += 1
+                else:
+                    ledger.refused.append(f"{action.name} #{number}: {status}")
+    finally:
+        client.close()
+
+
+def answered(ledger: Ledger) -> int:
+    with ledger.lock:
+        return sum(sum(counts.values()) for counts in ledger.acknowledged.values())
+
+
+def one_round(server: Server, dog: int, ledger: Ledger, rng: random.Random) -> None:
+    """Start the server, write from WRITERS clients, SIGKILL everything at a random moment."""
+    server.start()
+    clients = [server.signed_in_client() for _ in range(WRITERS)]
+    before = answered(ledger)
+    writers = [
+        threading.Thread(target=write_until_killed, args=(client, dog, ledger))
+        for client in clients
+    ]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 30
+    while answered(ledger) == before and time.monotonic() < deadline:
+        time.sleep(0.02)  # the kill waits until writes are flowing
+    time.sleep(rng.uniform(*KILL_AFTER_SECONDS))
+    server.kill()
+    for writer in writers:
+        writer.join(timeout=30)
+
+
+def served_pixels(client: Client, dog: int) -> tuple[Counter[str], int]:
+    """The pixels of every photo on the dog's photo page, fetched through the scoped view."""
+    status, page = client.get(f"/dogs/{dog}/photos/")
+    assert status == 200
+    found: Counter[str] = Counter()
+    ids = sorted(set(re.findall(rb"/photos/(\d+)/image/", page)))
+    for photo_id in ids:
+        status, content = client.get(f"/dogs/{dog}/photos/{int(photo_id)}/image/")
+        assert status == 200
+        with Image.open(io.BytesIO(content)) as image:
+            found[hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()] += 1
+    return found, len(ids)
+
+
+def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path) -> None:
+    rng = random.Random()
+    with throwaway_store(tmp_path, "rel_fault_nothing_lost") as store:
+        load_demo(store)
+        server = Server(store, tmp_path / "gunicorn.log")
+        server.start()
+        client = server.signed_in_client()
+        dog = biscuit_id(client)
+        client.close()
+        before = {a.name: a.stored(store, dog) for a in WRITE_ACTIONS}
+        server.kill()
+
+        ledger = Ledger()
+        for _ in range(KILLS):
+            one_round(server, dog, ledger, rng)
+
+        assert ledger.refused == []
+        # each kill cut at least one write off mid-request, or the test proved nothing
+        assert sum(sum(cut.values()) for cut in ledger.unanswered.values()) >= KILLS
+        assert store.integrity_problems() == []
+        for action in WRITE_ACTIONS:
+            stored = action.stored(store, dog) - before[action.name]
+            assert [key for key in stored if "BROKEN" in key or "ALTERED" in key] == []
+            acknowledged = ledger.acknowledged[action.name]
+            assert sum(acknowledged.values()) >= KILLS, f"too few {action.name} writes to judge"
+            missing = acknowledged - stored
+            assert missing == Counter(), f"{action.name}: acknowledged but not stored"
+            # nothing stored twice, and nothing stored that was never sent
+            unanswered = sum(ledger.unanswered[action.name].values())
+            assert sum(stored.values()) - sum(acknowledged.values()) in range(unanswered + 1)
+            assert all(stored[key] == count for key, count in acknowledged.items())
+
+        # after the last kill the server comes back and serves every photo through its view
+        server.start()
+        try:
+            client = server.signed_in_client()
+            pixels, listed = served_pixels(client, dog)
+            uploaded = ledger.acknowledged["photo upload"]
+            for key, count in uploaded.items():
+                assert pixels[key.removeprefix("photo with pixels ")] == count
+            name = store.rows(f"SELECT image FROM clinic_photo WHERE dog_id = {dog} LIMIT 1")[0][0]
+            assert client.get(f"/media/{name}")[0] == 404
+            client.close()
+        finally:
+            server.kill()
+        report = {
+            name: (sum(counts.values()), sum(ledger.unanswered[name].values()))
+            for name, counts in ledger.acknowledged.items()
+        }
+        print(
+            f"{store.engine}: {KILLS} kills; (acknowledged, cut off) per write: {report}; "
+            f"{listed} photos served intact"
+        )
