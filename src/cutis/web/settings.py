@@ -9,6 +9,9 @@ CUTIS_DEMO     true allows the demo logins (refused when DEBUG is off)
 SESSION_COOKIE_SECURE  true/false: session cookie sent over HTTPS only (default: not DEBUG)
 CSRF_COOKIE_SECURE     true/false: CSRF cookie sent over HTTPS only (default: not DEBUG);
                turn both off only for plain HTTP on loopback (the web benchmark does)
+EMAIL_BACKEND  Django e-mail backend for invitations and reminders (default: console)
+DEFAULT_FROM_EMAIL     sender of those e-mails (default cutis@localhost)
+CUTIS_INVITATION_DAYS  days an owner's invitation link works (default 7)
 REDIS_URL      redis://, rediss:// or unix:// URL of a Redis shared by every worker (default: unset).
                Set, it is Django's cache and sessions are read from it, written through to the
                database (cached_db); unset, sessions live in the database only. Never a per-process
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "cutis.clinic",
+    "cutis.portal",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +159,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cutis@localhost")
+# how long an owner's invitation link works
+CUTIS_INVITATION_DAYS = env_int("CUTIS_INVITATION_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,
