@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from icalendar import Calendar
 from PIL import Image
+from playwright.sync_api import Page, ViewportSize
 
 from cutis.clinic.models import Dog, PlanItem
 from cutis.portal.models import CareDone, ItchScore
@@ -20,12 +21,12 @@ from cutis.portal.services.invitations import invite_owner
 from tests.web.browser import chromium, screenshot_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 375, "height": 812}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 PASSWORD = "gritty-spots-on-tuesday-9"
 README_SHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "owner-today.png"
 
 
-def fits_the_phone(page) -> bool:  # type: ignore[no-untyped-def]
+def fits_the_phone(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
