@@ -12,11 +12,13 @@ DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
 .PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web clean
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),
+# and the pango/harfbuzz libraries and fonts WeasyPrint renders the owner's handout with
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core \
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

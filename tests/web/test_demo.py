@@ -39,3 +39,17 @@ def test_the_demo_is_refused_outside_demo_mode(settings: Any) -> None:
     with pytest.raises(CommandError, match="CUTIS_DEMO"):
         call_command("load_demo")
     assert not Dog.objects.exists()
+
+
+def test_the_demo_owner_signs_in_to_todays_tasks_for_their_dogs(settings: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.DEMO = True
+    call_command("load_demo")
+    client = Client()
+    response = client.post(reverse("login"), {"username": "owner", "password": "cutis-demo"})
+    assert response["Location"] == reverse("portal:home")
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "Biscuit" in page and "Coco" in page and "Give trilostane (Vetoryl)" in page
+    assert "Give prednisolone (a steroid)" in page and "Rex" not in page

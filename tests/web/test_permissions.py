@@ -195,3 +195,108 @@ def test_each_role_reaches_only_what_is_theirs(role: str, page: str, people: dic
         url = reverse(page, kwargs=arguments(dog))
         status = people[role].get(url).status_code
         assert status == EXPECTED[(kind, role)][which], f"{role} GET {url} ({which}): {status}"
+
+
+# --- the owner portal: owner, co-owner, another owner, staff, anonymous ----------------------------
+# page -> (the URL's arguments for Biscuit, who may open it): "owner" pages are the caregivers'
+# (another owner's dog is a 404, staff are refused), "staff" is the clinic's invitation page,
+# "link" pages are opened by a token in the URL, not by signing in
+def portal_photo(dog: Dog) -> dict[str, Any]:
+    from django.contrib.auth.models import User as UserModel
+
+    pk = photo(dog)
+    Photo.objects.filter(pk=pk).update(uploaded_by=UserModel.objects.get(username="olive"))
+    return {"dog_id": dog.pk, "photo_id": pk}
+
+
+def feed_token(dog: Dog) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from cutis.portal.services.calendar import new_feed
+
+    return {"token": new_feed(dog.owners.get(name="Olive"), timezone.now())}
+
+
+def invitation_token(dog: Dog) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from cutis.portal.services.invitations import invite_owner
+
+    _invitation, token = invite_owner(dog, name="Rosa", email="rosa@example.org",
+                                      invited_by=User.objects.get(username="alice"),
+                                      now=timezone.now())
+    return {"token": token}
+
+
+PORTAL_PAGES: dict[str, tuple[Args, str]] = {
+    "portal:home": (lambda dog: {}, "owner-any"),
+    "portal:calendar": (lambda dog: {}, "owner-any"),
+    "portal:dog": (DOG, "owner"),
+    "portal:diary": (DOG, "owner"),
+    "portal:handout": (DOG, "owner"),
+    "portal:photo": (portal_photo, "owner"),
+    "portal:task_done": (DOG, "owner-post"),
+    "portal:invite": (DOG, "staff"),
+    "portal:feed": (feed_token, "link"),
+    "portal:accept": (invitation_token, "link"),
+}
+PORTAL_ROLES = ("owner", "co_owner", "other_owner", "vet", "anonymous")
+# (kind, role) -> GET status on Biscuit's page
+PORTAL_EXPECTED: dict[tuple[str, str], int] = {
+    **{("owner", r): s for r, s in zip(PORTAL_ROLES, (200, 200, 404, 403, 302), strict=True)},
+    **{("owner-any", r): s for r, s in zip(PORTAL_ROLES, (200, 200, 200, 403, 302), strict=True)},
+    **{("owner-post", r): s for r, s in zip(PORTAL_ROLES, (405, 405, 405, 405, 302),
+                                             strict=True)},
+    **{("staff", r): s for r, s in zip(PORTAL_ROLES, (403, 403, 403, 200, 302), strict=True)},
+    # the token is the key: anyone holding it opens it, as a calendar app or a new owner must
+    **{("link", r): 200 for r in PORTAL_ROLES},
+}
+
+
+def portal_page_names() -> set[str]:
+    return {f"portal:{p.name}" for p in get_resolver().url_patterns
+            if isinstance(p, URLResolver) and p.namespace == "portal"
+            for p in p.url_patterns if isinstance(p, URLPattern) and p.name}
+
+
+def test_every_portal_page_is_in_the_matrix() -> None:
+    assert portal_page_names() ^ set(PORTAL_PAGES) == set()
+
+
+@pytest.fixture
+def caregivers(owner_user: User, vet_a: User, dog_a: Dog) -> dict[str, Client]:
+    from cutis.clinic.models import Owner
+    from tests.web.conftest import make_user
+
+    co_owner, other = make_user("cora"), make_user("otto")
+    dog_a.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Cora", user=co_owner))
+    pip = Dog.objects.create(clinic=dog_a.clinic, name="Pip", birth_date=datetime.date(2020, 1, 1))
+    pip.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Otto", user=other))
+    users = {"owner": owner_user, "co_owner": co_owner, "other_owner": other, "vet": vet_a}
+    clients = {role: client_for(user) for role, user in users.items()}
+    clients["anonymous"] = Client()
+    return clients
+
+
+@pytest.mark.parametrize("role", PORTAL_ROLES)
+@pytest.mark.parametrize("page", sorted(PORTAL_PAGES))
+def test_each_caregiver_reaches_only_their_own_dogs(role: str, page: str, dog_a: Dog,
+                                                    caregivers: dict[str, Client]) -> None:
+    arguments, kind = PORTAL_PAGES[page]
+    url = reverse(page, kwargs=arguments(dog_a))
+    status = caregivers[role].get(url).status_code
+    assert status == PORTAL_EXPECTED[(kind, role)], f"{role} GET {url}: {status}"
+
+
+def test_another_owners_feed_token_or_a_revoked_one_is_not_found(
+        dog_a: Dog, caregivers: dict[str, Client]) -> None:
+    from django.utils import timezone
+
+    from cutis.clinic.models import Owner
+    from cutis.portal.services.calendar import new_feed, revoke_feeds
+
+    olive = Owner.objects.get(name="Olive")
+    token = new_feed(olive, timezone.now())
+    revoke_feeds(olive, timezone.now())
+    assert Client().get(reverse("portal:feed", args=[token])).status_code == 404
+    assert Client().get(reverse("portal:feed", args=["x" * 43])).status_code == 404

@@ -14,6 +14,10 @@ SECURE_SSL_REDIRECT    true/false: redirect plain HTTP to HTTPS (default: SESSIO
 SECURE_HSTS_SECONDS    HSTS max-age (default: one year when redirecting to HTTPS, else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD  true/false (default true)
 SECURE_PROXY_SSL_HEADER  true behind a TLS-terminating proxy that sets X-Forwarded-Proto
+
+EMAIL_BACKEND  Django e-mail backend for invitations and reminders (default: console)
+DEFAULT_FROM_EMAIL     sender of those e-mails (default cutis@localhost)
+CUTIS_INVITATION_DAYS  days an owner's invitation link works (default 7)
 REDIS_URL      redis://, rediss:// or unix:// URL of a Redis shared by every worker (default: unset).
                Set, it is Django's cache and sessions are read from it, written through to the
                database (cached_db); unset, sessions live in the database only. Never a per-process
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
     "axes",
     "cutis.clinic",
     "cutis.interop",
+    "cutis.portal",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +208,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cutis@localhost")
+# how long an owner's invitation link works
+CUTIS_INVITATION_DAYS = env_int("CUTIS_INVITATION_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -6,8 +6,9 @@ from cutis.web import views
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("owner/", include("cutis.portal.urls")),
     path("", include("cutis.clinic.urls")),
 ]

@@ -189,6 +189,11 @@ SERIES: dict[str, Callable[[Dog], Series]] = {
 }
 
 
+def register_series(slug: str, build: Callable[[Dog], Series]) -> None:
+    """Add a trend kept by another app (the owner portal's itch scores), shown after these."""
+    SERIES[slug] = build
+
+
 def trend_series(dog: Dog) -> list[Series]:
     """Every trend of the dog, in the order the trends page shows them."""
     return [build(dog) for build in SERIES.values()]

@@ -52,7 +52,12 @@ def photo_place(photo: Photo) -> str:
 
 def photo_caption(photo: Photo) -> str:
     """How a photo is named on screen: when it was taken and where on the dog."""
-    return f"{photo.taken_on.isoformat()} · {photo_place(photo)}"
+    caption = f"{photo.taken_on.isoformat()} · {photo_place(photo)}"
+    # photos from the owner portal are told apart: the owner's phone, not the clinic's camera
+    uploader = photo.uploaded_by
+    if uploader is not None and hasattr(uploader, "owner"):
+        caption += " · from the owner"
+    return caption
 
 
 def content_type_of(name: str) -> str:
@@ -183,7 +188,7 @@ def void_photo(photo: Photo, *, reason: str, voided_by: User) -> Photo:
 
 
 def live_photos(dog: Dog, region: str = "") -> QuerySet[Photo]:
-    photos = dog.photos.filter(voided_at__isnull=True).select_related("visit")
+    photos = dog.photos.filter(voided_at__isnull=True).select_related("visit", "uploaded_by__owner")
     return photos.filter(region=region) if region else photos
 
 

@@ -106,7 +106,7 @@ def _photo_for(dog: Dog, photo_id: int) -> Photo:
 @require_GET
 def photo_list(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
-    photos = dog.photos.select_related("visit", "voided_by")
+    photos = dog.photos.select_related("visit", "voided_by", "uploaded_by__owner")
     context = {
         "dog": dog,
         "photos": [(p, photo_caption(p)) for p in photos if not p.is_voided],

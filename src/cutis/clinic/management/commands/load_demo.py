@@ -40,7 +40,7 @@ LOGINS = (
     ("nurse", "nurse at Northside Veterinary Clinic"),
     ("admin", "clinic admin at Northside Veterinary Clinic"),
     ("vet-south", "vet at Southside Animal Hospital (sees only its own dogs)"),
-    ("owner", "owner of Biscuit and Coco (owner portal: a later release)"),
+    ("owner", "owner of Biscuit and Coco: the owner portal at /owner/ with today's tasks"),
     ("owner2", "owner of Rex"),
 )
 
@@ -341,8 +341,16 @@ class Command(BaseCommand):
             biscuit,
             vet,
             today,
-            ["glucocorticoid_taper", "nonsteroidal_itch_control", "systemic_antibiotic"],
+            [
+                "glucocorticoid_taper",
+                "nonsteroidal_itch_control",
+                "systemic_antibiotic",
+                # home care the owner portal turns into today's tasks
+                "antimicrobial_bathing",
+                "topical_dmso",
+                "protective_garment",
+            ],
         )
-        _plan(rex, vet, today, ["surgical_excision"])
-        _plan(coco, vet, today, ["trilostane"])
+        _plan(rex, vet, today, ["surgical_excision", "oatmeal_bathing"])
+        _plan(coco, vet, today, ["trilostane", "oatmeal_bathing"])
         _plan(bella, vet_south, today, ["kidney_disease_management"])
