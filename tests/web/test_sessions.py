@@ -45,7 +45,7 @@ def redis_sessions(settings: Any) -> Iterator[None]:
     prefix = f"cutis-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cutis.web.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         },
@@ -89,7 +89,7 @@ def test_without_redis_sessions_stay_in_the_database() -> None:
 def test_with_redis_sessions_are_read_from_it_and_written_to_the_database() -> None:
     assert settings_with(REDIS_URL="redis://127.0.0.1:6379/0") == (
         "django.contrib.sessions.backends.cached_db "
-        "django.core.cache.backends.redis.RedisCache"
+        "cutis.web.cache.ReusedClientRedisCache"
     )
 
 
@@ -156,3 +156,12 @@ def test_a_staff_member_moved_to_another_clinic_loses_the_dog_at_once(
     vet_a.staff.clinic = clinic_b
     vet_a.staff.save()
     assert client.get(f"/dogs/{dog_a.pk}/").status_code == 404
+
+
+def test_the_redis_cache_reuses_one_client_per_connection_pool(redis_sessions: None) -> None:
+    from django.core.cache import caches
+
+    client = caches["default"]._cache  # type: ignore[attr-defined]
+    assert client.get_client() is client.get_client()
+    cache.set("cutis-probe", {"ok": 1})
+    assert cache.get("cutis-probe") == {"ok": 1}

@@ -168,7 +168,7 @@ CACHES = {
 CUTIS_SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "cutis.web.cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cutis",
     }
