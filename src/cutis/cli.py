@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 EXIT_INVALID = 2
 # commands for the server's operator: Django management commands, run through cutis.web.ops
-SERVER_COMMANDS: tuple[str, ...] = ()
+SERVER_COMMANDS: tuple[str, ...] = ("issue-api-token",)
 USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
        cutis knowledge
+       cutis issue-api-token USERNAME NAME   (server: an API token, printed once)
        cutis --version"""
 
 
