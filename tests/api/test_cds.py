@@ -56,7 +56,7 @@ def test_a_dog_on_long_term_prednisolone_gets_a_critical_taper_card(vet_api: Cli
     taper = [c for c in cards if "taper" in c["summary"].lower()]
     assert taper, [c["summary"] for c in cards]
     assert taper[0]["indicator"] == "critical"
-    assert cards[0] is not None and cards[0]["indicator"] == "critical"  # most severe first
+    assert cards[0]["indicator"] == "critical"  # the most severe first
     page = f"http://testserver/dogs/{dog_a.pk}/assessment/"
     for card in cards:
         assert len(card["summary"]) <= 140

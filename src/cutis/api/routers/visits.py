@@ -71,6 +71,12 @@ def visit_out(visit: Visit) -> dict[str, Any]:
     }
 
 
+def as_typed(value: float) -> str:
+    """The number as the client wrote it (200, not 200.0), for the form to check and quote."""
+    text = repr(value)
+    return text.removesuffix(".0")
+
+
 def _visit(dog: Dog, visit_id: int) -> Visit:
     found = dog.visits.filter(voided_at__isnull=True, pk=visit_id).first()
     if found is None:
@@ -94,7 +100,7 @@ def create_visit(request: HttpRequest, payload: VisitIn, dog_id: int = DOG_ID) -
     who = caller(request)
     who.clinic_staff()
     dog = who.dog(dog_id)
-    data = cleaned(VisitForm({**payload.dict(), "weight_kg": str(payload.weight_kg)}))
+    data = cleaned(VisitForm({**payload.dict(), "weight_kg": as_typed(payload.weight_kg)}))
     return Status(201, visit_out(record_visit(dog, data)))
 
 
