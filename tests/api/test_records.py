@@ -231,3 +231,12 @@ def test_a_medication_ending_before_it_starts_is_refused(vet_api: Client, dog_a:
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "end"
     assert dog_a.medications.count() == 1
+
+
+def test_an_unknown_field_is_refused_not_dropped(vet_api: Client, dog_a: Dog) -> None:
+    response = post_json(vet_api, f"/api/v1/dogs/{dog_a.pk}/observations/values", {
+        "code": "weight", "value": 12, "unit": "kg", "date": TODAY, "vale": 13})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "vale",
+                                          "message": "Extra inputs are not permitted"}]
+    assert not Observation.objects.exists()

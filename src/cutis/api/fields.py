@@ -15,11 +15,13 @@ from ninja.params.functions import Path
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     Strict,
     StrictBool,
+    WithJsonSchema,
 )
 from pydantic import StringConstraints as Text
 from pydantic_core import core_schema
@@ -35,7 +37,11 @@ NO_NUL = r"^[^\x00]*$"
 
 Name = Annotated[str, Text(min_length=1, max_length=100, pattern=NO_NUL)]
 Line = Annotated[str, Text(max_length=200, pattern=NO_NUL)]
-Email = Annotated[str, Text(max_length=254, pattern=NO_NUL)]
+Email = Annotated[
+    str,
+    Text(min_length=3, max_length=254, pattern=NO_NUL),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
 Reason = Annotated[str, Text(min_length=1, max_length=300, pattern=NO_NUL)]
 Note = Annotated[str, Text(max_length=10_000, pattern=NO_NUL)]
 # strict: a number is a JSON number, a flag true or false; "12.5" or 1 are refused, not guessed
@@ -88,7 +94,14 @@ def record_id(description: str) -> Any:
     return Path(..., ge=1, le=MAX_ID, description=description, example=1)
 
 
-class VoidIn(Schema):
+class Entry(Schema):
+    """A request body: a field the API does not know is refused, not silently dropped (a typo
+    must not lose clinical data, as the case format says)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class VoidIn(Entry):
     """Why a record is voided: required, kept with the record."""
 
     reason: Reason

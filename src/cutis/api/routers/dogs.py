@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from cutis.api.errors import CHECKED_READ, CREATE, READ, UNSCOPED, WRITE
-from cutis.api.fields import Day, Email, Line, Name, Number, OneOf, record_id
+from cutis.api.fields import Day, Email, Entry, Line, Name, Number, OneOf, record_id
 from cutis.api.forms import cleaned
 from cutis.api.public_formats import ASSESSMENT, json_response
 from cutis.api.scope import caller
@@ -40,13 +40,13 @@ class DogOut(Schema):
     owners: list[OwnerOut]
 
 
-class DogIn(Schema):
+class DogIn(Entry):
     name: Name
     breed: Line = ""
     sex: Sex = "unknown"
     birth_date: Day
     owner_name: Line = ""
-    owner_email: Email = ""
+    owner_email: Email | None = None
 
 
 def dog_out(dog: Dog) -> dict[str, Any]:
@@ -111,7 +111,7 @@ class MedicationOut(Schema):
     reason: str
 
 
-class MedicationIn(Schema):
+class MedicationIn(Entry):
     drug: Name
     dose_mg: Number | None = None
     interval_hours: Number | None = None

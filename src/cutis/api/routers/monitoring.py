@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from cutis.api.errors import READ, WRITE
-from cutis.api.fields import Day, record_id
+from cutis.api.fields import Day, Entry, record_id
 from cutis.api.scope import caller
 from cutis.clinic.models import Dog, MonitoringItem
 from cutis.clinic.services.monitoring import label, mark_done, schedule_for_plan, set_due
@@ -33,11 +33,11 @@ class CheckOut(Schema):
     state: str
 
 
-class DueIn(Schema):
+class DueIn(Entry):
     due: Day
 
 
-class DoneIn(Schema):
+class DoneIn(Entry):
     done_on: Day
 
 

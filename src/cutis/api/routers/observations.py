@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cutis.api.errors import READ, WRITE
-from cutis.api.fields import Day, Flag, Line, Number, OneOf, VoidIn, record_id
+from cutis.api.fields import Day, Entry, Flag, Line, Number, OneOf, VoidIn, record_id
 from cutis.api.scope import caller
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.labs import (
@@ -56,14 +56,14 @@ class ObservationOut(Schema):
     flag: str = Field(description="high, low or empty")
 
 
-class ValueIn(Schema):
+class ValueIn(Entry):
     code: NumericCode
     value: Number
     unit: Unit = Field(description="one the test accepts; empty for usg, upc, pruritus_vas")
     date: Day
 
 
-class ResultIn(Schema):
+class ResultIn(Entry):
     code: ResultCode
     result: Result
     date: Day

@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from cutis.api.errors import READ, WRITE
-from cutis.api.fields import Day, Note, Number, OneOf, VoidIn, record_id
+from cutis.api.fields import Day, Entry, Note, Number, OneOf, VoidIn, record_id
 from cutis.api.public_formats import treatment_ids
 from cutis.api.scope import caller
 from cutis.clinic.models import ROUTE_CHOICES, Dog, PlanItem
@@ -73,12 +73,12 @@ class PlanItemOut(Schema):
     from_assessment_id: int | None
 
 
-class AcceptIn(Schema):
+class AcceptIn(Entry):
     treatment: Treatment
     drug: Drug = Field("", description="one of the treatment's drug options; empty: the first")
 
 
-class ChangeIn(Schema):
+class ChangeIn(Entry):
     mg_per_kg: Number | None = Field(None, description="recalculates the dose when given")
     weight_kg: Number | None = Field(None, description="default: the latest visit's weight")
     product: str = Field(
@@ -91,7 +91,7 @@ class ChangeIn(Schema):
     instructions: Note = ""
 
 
-class TaperIn(Schema):
+class TaperIn(Entry):
     start: Day
     start_mg: Number
     interval_hours: Number

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cutis.api.errors import READ, WRITE
-from cutis.api.fields import Count, Day, Flag, Note, Number, OneOf, VoidIn, record_id
+from cutis.api.fields import Count, Day, Entry, Flag, Note, Number, OneOf, VoidIn, record_id
 from cutis.api.forms import cleaned
 from cutis.api.scope import caller
 from cutis.clinic.forms import VisitForm
@@ -52,7 +52,7 @@ class VisitOut(Schema):
     notes: str
 
 
-class VisitIn(Schema):
+class VisitIn(Entry):
     date: Day
     weight_kg: Number = Field(description="0.5 to 120 kg, at most 2 decimals")
     signs: list[Sign] = Field(default_factory=list, max_length=50)
@@ -118,7 +118,7 @@ class LesionOut(Schema):
     summary: str
 
 
-class LesionIn(Schema):
+class LesionIn(Entry):
     morphology: Morphology
     count: Count = 1
     size_cm: SizeCm | None = None
