@@ -97,8 +97,11 @@ def test_a_dog_of_another_clinic_is_not_found(vet_api: Client, dog_b: Dog) -> No
     assert response.status_code == 404
 
 
-def test_a_patient_id_that_is_not_a_cutis_dog_id_is_not_found(vet_api: Client) -> None:
-    assert post_json(vet_api, SERVICE, hook_request("Patient/abc")).status_code == 404
+@pytest.mark.parametrize("patient_id", ["Patient/abc", "\u00b33", "0", "9" * 30, " 1"])
+def test_a_patient_id_that_is_not_a_cutis_dog_id_is_not_found(vet_api: Client,
+                                                             patient_id: str) -> None:
+    # "³3" was found by schemathesis: str.isdigit() says yes, int() then fails
+    assert post_json(vet_api, SERVICE, hook_request(patient_id)).status_code == 404
 
 
 def test_the_service_needs_a_token(dog_a: Dog) -> None:

@@ -9,6 +9,7 @@ one more card sums up suspicion, form and the most likely cause.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -183,7 +184,8 @@ def discovery(request: HttpRequest) -> Any:
 def patient_view(request: HttpRequest, payload: HookRequest) -> Any:
     """Cards for the dog in context; 404 when the token's user cannot see that dog."""
     patient = payload.context.patientId
-    if not patient.isdigit() or not 1 <= int(patient) <= MAX_ID:
+    # ASCII digits only: "³3" passes str.isdigit() and then fails int()
+    if not re.fullmatch(r"[0-9]{1,19}", patient) or not 1 <= int(patient) <= MAX_ID:
         raise Http404("no such patient")
     dog = caller(request).dog(int(patient))
     page = request.build_absolute_uri(reverse("clinic:assessment", args=[dog.pk]))
