@@ -16,13 +16,20 @@ if TYPE_CHECKING:
 
 EXIT_INVALID = 2
 # commands for the server's operator: Django management commands, run through cutis.web.ops
-SERVER_COMMANDS: tuple[str, ...] = ("send-reminders", "export", "backup", "restore")
+SERVER_COMMANDS: tuple[str, ...] = (
+    "send-reminders",
+    "export",
+    "backup",
+    "restore",
+    "issue-api-token",
+)
 USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
        cutis knowledge
        cutis send-reminders [--date YYYY-MM-DD]   (server: e-mail owners today's care)
        cutis export [--clinic ID] --output PATH   (server: the clinic data as a zip)
        cutis backup --output DIR|FILE.tar.gz      (server: database and media, with a manifest)
        cutis restore --input DIR|FILE.tar.gz [--force]
+       cutis issue-api-token USERNAME NAME        (server: an API token, printed once)
        cutis --version"""
 
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from cutis.api.tokens import issue_token
 from cutis.clinic.models import (
     Dog,
     MonitoringItem,
@@ -74,6 +75,10 @@ def monitoring_item(dog: Dog) -> int:
                                          due=datetime.date(2025, 8, 9)).pk
 
 
+def api_token(dog: Dog) -> int:
+    return issue_token(User.objects.get(username="alice"), "practice system")[0].pk
+
+
 Args = Callable[[Dog], dict[str, Any]]
 DOG: Args = lambda dog: {"dog_id": dog.pk}  # noqa: E731
 
@@ -81,6 +86,8 @@ DOG: Args = lambda dog: {"dog_id": dog.pk}  # noqa: E731
 #   "staff": every staff role of the dog's clinic; "vet": prescribing, vets only;
 #   "post": an action: GET is not allowed (405) for anyone signed in;
 #   "admin": the clinic admin only (the full export)
+#   "account": the signed-in user's own pages (API tokens): staff and owners, no dog
+#   "account_post": an action on them: GET is not allowed (405)
 PAGES: dict[str, tuple[Args, str]] = {
     "clinic:dashboard": (lambda dog: {}, "staff"),
     "clinic:dog_list": (lambda dog: {}, "staff"),
@@ -130,11 +137,14 @@ PAGES: dict[str, tuple[Args, str]] = {
     "clinic:dog_fhir_import": (DOG, "staff"),
     "clinic:lab_csv_import": (lambda dog: {}, "staff"),
     "clinic:clinic_export": (lambda dog: {}, "admin"),
+    "api_tokens:list": (lambda dog: {}, "account"),
+    "api_tokens:revoke": (lambda dog: {"token_id": api_token(dog)}, "account_post"),
 }
 
 # (page kind, role) -> expected GET status on the own clinic's dog, another clinic's dog, and on
 # a page that names no dog
 OUTSIDERS = {"owner": 403, "stranger": 403, "anonymous": 302}
+ROLES_SIGNED_IN = ("vet", "nurse", "admin", "owner", "stranger")
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {}
 for kind in ("staff", "vet", "post", "admin"):
     for role in ("vet", "nurse", "admin"):
@@ -150,6 +160,15 @@ for kind in ("staff", "vet", "post", "admin"):
     for role, status in OUTSIDERS.items():
         refused = 405 if kind == "post" and role != "anonymous" else status
         EXPECTED[(kind, role)] = {"own": refused, "other": refused, "none": refused}
+for role in ROLES_SIGNED_IN:
+    holder = role != "stranger"
+    EXPECTED[("account", role)] = {"none": 200 if holder else 403}
+    EXPECTED[("account_post", role)] = {"none": 405}
+EXPECTED[("account", "anonymous")] = EXPECTED[("account_post", "anonymous")] = {"none": 302}
+
+
+# the namespaces of pages people open in a browser (the API has its own matrix: tests/api)
+MATRIX = ("clinic:", "api_tokens:")
 
 
 def clinic_page_names() -> set[str]:
@@ -160,8 +179,8 @@ def clinic_page_names() -> set[str]:
             if isinstance(pattern, URLResolver):
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
                 walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name and namespace == "clinic:":
-                names.add(f"clinic:{pattern.name}")
+            elif isinstance(pattern, URLPattern) and pattern.name and namespace in MATRIX:
+                names.add(f"{namespace}{pattern.name}")
 
     walk(get_resolver().url_patterns, "")
     return names

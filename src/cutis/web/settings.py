@@ -60,9 +60,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    # ninja serves its Swagger UI from its own static files (without it, from a CDN)
+    "ninja",
     "cutis.clinic",
     "cutis.interop",
     "cutis.portal",
+    "cutis.api",
 ]
 
 MIDDLEWARE = [

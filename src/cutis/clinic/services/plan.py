@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -276,9 +276,30 @@ def _locked(item: PlanItem) -> PlanItem:
     return locked
 
 
+def _refuse_unstorable(change: PlanChange) -> None:
+    """Refuse an amount its column cannot hold (a typo of mg/kg ×1000), naming the entry field.
+
+    Without this, PostgreSQL refuses the row with an error page and SQLite stores it unchecked.
+    """
+    dose = change.dose
+    amounts = [("interval_hours", "interval_hours", change.interval_hours)]
+    if dose is not None:
+        amounts += [("dose_mg", "mg_per_kg", dose.mg), ("mg_per_kg", "mg_per_kg", dose.mg_per_kg)]
+    for column_name, field, value in amounts:
+        column = PlanItem._meta.get_field(column_name)
+        assert isinstance(column, models.DecimalField)
+        limit = 10 ** (column.max_digits - column.decimal_places)
+        if value is not None and abs(value) >= limit:
+            shown = column_name.replace("_", " ").replace("mg per kg", "mg/kg")
+            raise PlanError(
+                field, f"gives {number(value, 3)} {shown}: a plan item holds less than {limit}"
+            )
+
+
 @transaction.atomic
 def change_plan_item(item: PlanItem, change: PlanChange) -> PlanItem:
     """Set the dose, interval, dates and instructions of a plan item."""
+    _refuse_unstorable(change)
     if change.end is not None and change.end < change.start:
         raise PlanError(
             "end",

@@ -1,0 +1,203 @@
+"""The API's permission matrix: every operation of both OpenAPI schemas, as a data table.
+
+A new operation fails test_every_operation_is_in_the_table until it has a row saying who may call
+it; then every row is tried without a token, with a revoked one, on another clinic's dog, by an
+owner (their own dog and someone else's) and, for a vet's act, by a nurse.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from cutis.api.cds import cds
+from cutis.api.tokens import issue_token, revoke_token
+from cutis.api.v1 import api
+from cutis.clinic.models import Dog, Lesion, MonitoringItem, Observation, PlanItem, Visit
+from tests.api.conftest import api_client, bearer
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today().isoformat()
+
+
+def visit(dog: Dog) -> int:
+    found = dog.visits.first()
+    return found.pk if found else Visit.objects.create(dog=dog, weight_kg=10).pk
+
+
+def lesion(dog: Dog) -> int:
+    return Lesion.objects.create(visit_id=visit(dog), region="back", morphology="plaque").pk
+
+
+def observation(dog: Dog) -> int:
+    return Observation.objects.create(dog=dog, code="weight", value=12, unit="kg").pk
+
+
+def plan_item(dog: Dog) -> int:
+    return PlanItem.objects.create(dog=dog, treatment="glucocorticoid_taper", drug="prednisolone",
+                                   dose_mg=5, interval_hours=24).pk
+
+
+def check(dog: Dog) -> int:
+    return MonitoringItem.objects.create(dog=dog, kind="lesion_recheck").pk
+
+
+Ids = Callable[[Dog], dict[str, int]]
+Body = Callable[[Dog], Any]
+NONE: Ids = lambda dog: {}  # noqa: E731
+DOG: Ids = lambda dog: {"dog_id": dog.pk}  # noqa: E731
+NO_BODY: Body = lambda dog: None  # noqa: E731
+
+
+def with_id(name: str, make: Callable[[Dog], int]) -> Ids:
+    return lambda dog: {"dog_id": dog.pk, name: make(dog)}
+
+
+def body(value: Any) -> Body:
+    return lambda dog: value
+
+
+VOID = body({"reason": "entered in error"})
+LESION = {"morphology": "plaque", "count": 1}
+TAPER = {"start": TODAY, "start_mg": 5, "interval_hours": 24, "step_percent": 25, "step_days": 14,
+         "smallest_step_mg": 1.25}
+CASE = {"format": "cutis-case/1", "patient": {"species": "dog", "sex": "female", "age_years": 5,
+                                              "weight_kg": 20}}
+
+# (method, path) -> (who may call it, the path's ids for a dog, a valid body for a dog)
+#   "public": no token needed; "any": any token holder, names no dog;
+#   "read": staff of the dog's clinic and the dog's owners; "staff": the dog's clinic's staff
+#   (owners 403); "vet": a vet of the dog's clinic (nurses and owners 403);
+#   "clinic": staff acting on their clinic, no dog (owners 403)
+SCOPES: dict[tuple[str, str], tuple[str, Ids, Body]] = {
+    ("POST", "/api/v1/assess"): ("any", NONE, body(CASE)),
+    ("GET", "/api/v1/dogs"): ("any", NONE, NO_BODY),
+    ("POST", "/api/v1/dogs"): ("clinic", NONE, body({"name": "Mabel", "birth_date": "2021-03-04"})),
+    ("GET", "/api/v1/dogs/{dog_id}"): ("read", DOG, NO_BODY),
+    ("GET", "/api/v1/dogs/{dog_id}/assessment"): ("read", DOG, NO_BODY),
+    ("GET", "/api/v1/dogs/{dog_id}/medications"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/medications"): (
+        "staff", DOG, body({"drug": "trilostane", "start": TODAY})),
+    ("GET", "/api/v1/dogs/{dog_id}/visits"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/visits"): (
+        "staff", DOG, body({"date": TODAY, "weight_kg": 12})),
+    ("GET", "/api/v1/dogs/{dog_id}/visits/{visit_id}/lesions"): (
+        "read", with_id("visit_id", visit), NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/visits/{visit_id}/lesions"): (
+        "staff", with_id("visit_id", visit), body({**LESION, "region": "back"})),
+    ("PUT", "/api/v1/dogs/{dog_id}/lesions/{lesion_id}"): (
+        "staff", with_id("lesion_id", lesion), body(LESION)),
+    ("POST", "/api/v1/dogs/{dog_id}/lesions/{lesion_id}/void"): (
+        "staff", with_id("lesion_id", lesion), VOID),
+    ("GET", "/api/v1/dogs/{dog_id}/observations"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/observations/values"): (
+        "staff", DOG, body({"code": "weight", "value": 12, "unit": "kg", "date": TODAY})),
+    ("POST", "/api/v1/dogs/{dog_id}/observations/results"): (
+        "staff", DOG, body({"code": "skin_cytology", "result": "cocci", "date": TODAY})),
+    ("POST", "/api/v1/dogs/{dog_id}/observations/{observation_id}/void"): (
+        "staff", with_id("observation_id", observation), VOID),
+    ("GET", "/api/v1/dogs/{dog_id}/plan"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/plan"): (
+        "vet", DOG, body({"treatment": "glucocorticoid_taper"})),
+    ("PUT", "/api/v1/dogs/{dog_id}/plan/{item_id}"): (
+        "vet", with_id("item_id", plan_item), body({"start": TODAY})),
+    ("POST", "/api/v1/dogs/{dog_id}/plan/{item_id}/taper"): (
+        "vet", with_id("item_id", plan_item), body(TAPER)),
+    ("POST", "/api/v1/dogs/{dog_id}/plan/{item_id}/void"): (
+        "vet", with_id("item_id", plan_item), VOID),
+    ("GET", "/api/v1/dogs/{dog_id}/monitoring"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/monitoring/schedule"): ("staff", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/monitoring/{item_id}/due"): (
+        "staff", with_id("item_id", check), body({"due": TODAY})),
+    ("POST", "/api/v1/dogs/{dog_id}/monitoring/{item_id}/done"): (
+        "staff", with_id("item_id", check), body({"done_on": TODAY})),
+    ("GET", "/cds-services"): ("public", NONE, NO_BODY),
+    ("POST", "/cds-services/cutis-patient-view"): (
+        "read", NONE, lambda dog: {"hook": "patient-view", "hookInstance": "1",
+                                   "context": {"userId": "u", "patientId": str(dog.pk)}}),
+}
+NAMES_A_DOG = {"read", "staff", "vet"}
+WRITES = {"staff", "vet", "clinic"}
+
+
+def operations() -> set[tuple[str, str]]:
+    found = set()
+    for schema in (api.get_openapi_schema(path_prefix="api/v1/"),
+                   cds.get_openapi_schema(path_prefix="")):
+        for path, methods in schema["paths"].items():
+            found |= {(method.upper(), path) for method in methods}
+    return found
+
+
+def test_every_operation_is_in_the_table() -> None:
+    assert operations() ^ set(SCOPES) == set()
+
+
+def call(client: Client, operation: tuple[str, str], dog: Dog) -> int:
+    method, path = operation
+    _who, ids, make_body = SCOPES[operation]
+    url = path.format(**ids(dog))
+    payload = make_body(dog)
+    if payload is None:
+        return int(client.generic(method, url).status_code)
+    response = client.generic(method, url, data=json.dumps(payload),
+                              content_type="application/json")
+    return int(response.status_code)
+
+
+OPERATIONS = sorted(SCOPES)
+GUARDED = [op for op in OPERATIONS if SCOPES[op][0] != "public"]
+
+
+@pytest.mark.parametrize("operation", GUARDED)
+def test_without_a_token_it_is_refused(operation: tuple[str, str], dog_a: Dog) -> None:
+    assert call(Client(), operation, dog_a) == 401
+
+
+@pytest.mark.parametrize("operation", GUARDED)
+def test_a_revoked_token_is_refused(operation: tuple[str, str], dog_a: Dog,
+                                    vet_a: User) -> None:
+    token, secret = issue_token(vet_a, "revoked")
+    revoke_token(token)
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    assert call(client, operation, dog_a) == 401
+
+
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if SCOPES[op][0] in NAMES_A_DOG])
+def test_another_clinics_dog_is_not_found(operation: tuple[str, str], dog_b: Dog,
+                                          vet_a: User) -> None:
+    assert call(api_client(vet_a), operation, dog_b) == 404
+
+
+@pytest.mark.parametrize("operation", GUARDED)
+def test_an_owner_reads_their_own_dog_and_changes_nothing(
+        operation: tuple[str, str], dog_a: Dog, owner_user: User, other_owner: User) -> None:
+    who = SCOPES[operation][0]
+    own = call(api_client(owner_user), operation, dog_a)
+    others = call(api_client(other_owner), operation, dog_a)
+    if who in WRITES:
+        assert (own, others) == (403, 403)
+    elif who == "read":
+        assert (own, others) == (200, 404)
+    else:
+        assert (own, others) == (200, 200)
+
+
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if SCOPES[op][0] == "vet"])
+def test_only_a_vet_changes_the_plan(operation: tuple[str, str], dog_a: Dog, nurse_a: User,
+                                     admin_a: User) -> None:
+    assert call(api_client(nurse_a), operation, dog_a) == 403
+    assert call(api_client(admin_a), operation, dog_a) == 403
+
+
+@pytest.mark.parametrize("operation", GUARDED)
+def test_a_vet_of_the_dogs_clinic_may_call_every_operation(operation: tuple[str, str], dog_a: Dog,
+                                               vet_a: User) -> None:
+    client = Client(headers={"Authorization": f"Bearer {bearer(vet_a)}"})
+    assert call(client, operation, dog_a) in (200, 201)
