@@ -182,7 +182,7 @@ def test_an_unchanged_record_is_served_asking_the_database_for_the_dog_alone(
               if " FROM " in query["sql"]}
     # the same page but for the masked CSRF tokens, which are new with every response
     assert without_tokens(again) == without_tokens(first)
-    assert tables <= {'"django_session"', '"auth_user"', '"clinic_dog"'}
+    assert tables <= {'"django_session"', '"auth_user"', 'clinic_dog'}
 
 
 def test_a_nurse_and_a_vet_each_see_their_own_assessment_actions(
@@ -244,3 +244,61 @@ def test_a_day_later_the_page_is_drawn_again(
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/dogs/{dog_a.pk}/")
     assert any('"clinic_monitoringitem"' in query["sql"] for query in queries)
+
+
+@pytest.mark.parametrize("dog_id", ["0", "9223372036854775807", "99999999999999999999999"])
+def test_a_dog_number_no_key_can_hold_is_not_found(vet_a: User, dog_a: Dog, dog_id: str) -> None:
+    assert client_for(vet_a).get(f"/dogs/{dog_id}/").status_code == 404
+    assert client_for(vet_a).get(f"/dogs/{dog_id}/assessment/").status_code == 404
+
+
+def test_another_clinics_dog_is_not_found_and_the_page_says_nothing_of_it(
+    vet_b: User, dog_a: Dog
+) -> None:
+    response = client_for(vet_b).get(f"/dogs/{dog_a.pk}/")
+    assert response.status_code == 404
+    assert dog_a.name not in response.content.decode()
+
+
+def test_the_kept_frame_gives_the_page_a_freshly_drawn_frame_would(
+    vet_a: User, dog_a: Dog
+) -> None:
+    from django.core.cache import caches
+
+    client = client_for(vet_a)
+    client.get(f"/dogs/{dog_a.pk}/")  # draws the frame and keeps it
+    kept = client.get(f"/dogs/{dog_a.pk}/").content.decode()
+    caches["pages"].clear()
+    fresh = client.get(f"/dogs/{dog_a.pk}/").content.decode()
+    assert without_tokens(kept) == without_tokens(fresh)
+    assert "<cutis:" not in kept
+    assert f"<title>{dog_a.name} · Cutis</title>" in kept
+    (token,) = re.findall(r'"X-CSRFToken": "(\w+)"', kept)
+    assert len(token) == 64
+
+
+def test_each_viewer_sees_their_own_name_in_the_kept_frame(
+    vet_a: User, nurse_a: User, dog_a: Dog
+) -> None:
+    vet_page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/").content.decode()
+    nurse_page = client_for(nurse_a).get(f"/dogs/{dog_a.pk}/").content.decode()
+    assert f"{vet_a.username} · vet" in vet_page
+    assert f"{nurse_a.username} · nurse" in nurse_page
+    assert f"{vet_a.username} · vet" not in nurse_page
+
+
+def test_a_dog_named_like_markup_is_shown_as_text_in_the_title(vet_a: User, dog_a: Dog) -> None:
+    dog_a.name = "<cutis:body> & Co"
+    dog_a.save()
+    page = client_for(vet_a).get(f"/dogs/{dog_a.pk}/").content.decode()
+    assert "<title>&lt;cutis:body&gt; &amp; Co · Cutis</title>" in page
+    assert page.count("</html>") == 1
+
+
+def test_a_message_is_shown_once_on_the_framed_page(vet_a: User, dog_a: Dog) -> None:
+    client = client_for(vet_a)
+    client.get(f"/dogs/{dog_a.pk}/assessment/")
+    response = client.post(f"/dogs/{dog_a.pk}/assessment/save/", follow=True)
+    assert "Saved this assessment" in response.content.decode()
+    again = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
+    assert "Saved this assessment" not in again

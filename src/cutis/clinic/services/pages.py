@@ -23,11 +23,15 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cutis import ENGINE_VERSION
@@ -103,6 +107,36 @@ def cached_body(
 def draw(template: str, context: dict[str, Any]) -> str:
     """Render a body without the request; its CSRF inputs hold the placeholder."""
     return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
+
+
+# the site frame (header, navigation, sign-out form) is drawn once per viewer and kept with marks
+# where the title, the CSRF token and the body go: raw "<" never comes out of escaped data, so no
+# text a user typed can be taken for a mark
+_TITLE_MARK = mark_safe("<cutis:title>")
+_CSRF_MARK = mark_safe("<cutis:csrf>")
+_BODY_MARK = mark_safe("<cutis:body>")
+
+
+def framed(request: Any, title: str, body: SafeString) -> HttpResponse:
+    """The body in the site frame: what `render(request, "clinic/framed.html", ...)` returns,
+    without drawing the frame again for every request of the same viewer."""
+    if len(get_messages(request)):  # a message shows once: this response draws the frame
+        context = {"title": title, "body": body}
+        return render(request, "clinic/framed.html", context)
+    user = request.user
+    staff = getattr(user, "staff", None)
+    viewer = (user.pk, user.get_username(), staff and staff.role, staff and str(staff.clinic))
+    key = "frame:" + fingerprint() + ":" + hashlib.sha256(repr(viewer).encode()).hexdigest()
+    page_cache = caches["pages"]
+    frame = page_cache.get(key)
+    if frame is None:
+        context = {"title": _TITLE_MARK, "body": _BODY_MARK, "csrf_token": _CSRF_MARK}
+        frame = render_to_string("clinic/framed.html", context, request)
+        page_cache.set(key, frame, BODY_TIMEOUT_SECONDS)
+    head, tail = frame.replace(_TITLE_MARK, escape(title)).split(_BODY_MARK, 1)
+    token = get_token(request)
+    html = head.replace(_CSRF_MARK, token) + body + tail.replace(_CSRF_MARK, token)
+    return HttpResponse(html)
 
 
 # --- what counts as a write to a dog's record -------------------------------------------------

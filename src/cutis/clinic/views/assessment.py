@@ -21,7 +21,7 @@ from cutis.clinic.models import Dog, SavedAssessment
 from cutis.clinic.scoping import dog_for, staff_of
 from cutis.clinic.services.assessment import save_assessment, shown
 from cutis.clinic.services.cases import assess_dog, knowledge
-from cutis.clinic.services.pages import cached_body, draw
+from cutis.clinic.services.pages import cached_body, draw, framed
 from cutis.clinic.services.plan import may_prescribe
 
 # where the vet fixes each part of the record the core could not read, most specific first
@@ -81,7 +81,7 @@ def assessment(request: HttpRequest, dog_id: int) -> HttpResponse:
         today.isoformat(),
         lambda: draw_assessment(dog, today, can_prescribe=can_prescribe),
     )
-    return render(request, "clinic/assessment/page.html", {"dog": dog, "body": body})
+    return framed(request, f"Assessment · {dog.name}", body)
 
 
 def draw_assessment(dog: Dog, today: datetime.date, *, can_prescribe: bool) -> str:
@@ -131,7 +131,7 @@ def assessment_saved(request: HttpRequest, dog_id: int, saved_id: int) -> HttpRe
         "can_prescribe": False,
     }
     body = render_to_string("clinic/assessment/_body.html", context, request)
-    return render(request, "clinic/assessment/page.html", {**context, "body": body})
+    return framed(request, f"Saved assessment · {dog.name}", body)
 
 
 @login_required

@@ -15,7 +15,7 @@ from cutis.clinic.scoping import clinic_of, dog_for, dogs_of
 from cutis.clinic.services.assessment import words
 from cutis.clinic.services.cases import knowledge, latest_visit
 from cutis.clinic.services.labs import latest_lab_rows
-from cutis.clinic.services.pages import cached_body, draw
+from cutis.clinic.services.pages import cached_body, draw, framed
 from cutis.clinic.services.photos import live_photos
 from cutis.clinic.services.plan import dose_text
 from cutis.clinic.services.records import record_medication, record_visit, register_dog
@@ -50,7 +50,7 @@ def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
     body = cached_body(
         request, dog, "dog", "staff", today.isoformat(), lambda: draw_dog_page(dog, today)
     )
-    return render(request, "clinic/dog_detail.html", {"dog": dog, "body": body})
+    return framed(request, dog.name, body)
 
 
 def draw_dog_page(dog: Dog, today: datetime.date) -> str:
