@@ -302,3 +302,25 @@ def test_a_message_is_shown_once_on_the_framed_page(vet_a: User, dog_a: Dog) -> 
     assert "Saved this assessment" in response.content.decode()
     again = client.get(f"/dogs/{dog_a.pk}/assessment/").content.decode()
     assert "Saved this assessment" not in again
+
+
+def test_no_cached_body_holds_text_whose_blanks_matter() -> None:
+    """Cached bodies drop their templates' indentation, which <pre> and <textarea> would show."""
+    from importlib import resources
+
+    folder = resources.files("cutis.clinic") / "templates" / "clinic"
+    bodies = ["_dog_detail_body.html", "assessment/_body.html", "assessment/_incomplete_body.html"]
+    included = re.compile(r'{% include "([^"]+)"')
+    seen: set[str] = set()
+    while bodies:
+        name = bodies.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = folder / name.removeprefix("clinic/")
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "<pre" not in text and "<textarea" not in text, name
+        bodies.extend(included.findall(text))
+    assert len(seen) > 5

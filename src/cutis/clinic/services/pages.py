@@ -15,6 +15,7 @@ writes its old stamp back) can never bring back a key whose body shows other dat
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -104,9 +105,15 @@ def cached_body(
     return mark_safe(body)
 
 
+# the templates' indentation: a line break and the blanks around it read as one space in HTML
+# (no cached body holds <pre> or <textarea>, where they would not: a test keeps it so)
+_INDENTATION = re.compile(r"[ \t]*\n\s*")
+
+
 def draw(template: str, context: dict[str, Any]) -> str:
     """Render a body without the request; its CSRF inputs hold the placeholder."""
-    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
+    html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
+    return _INDENTATION.sub("\n", html)
 
 
 # the site frame (header, navigation, sign-out form) is drawn once per viewer and kept with marks
