@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 # The app on 127.0.0.1:8000 with demo data (SQLite in ./var unless DATABASE_URL is set)
 DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
-.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web clean
+.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web fuzz load clean
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
 CHROMIUM := /usr/bin/chromium
@@ -70,6 +70,15 @@ bench-core: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/bench_web.py
+
+# the long bad-input run: CUTIS_FUZZ_EXAMPLES cases shared out over the fuzz tests (core, CLI,
+# web forms), randomized; `make test` runs the same tests as a bounded, derandomized slice
+CUTIS_FUZZ_EXAMPLES ?= 100000
+fuzz: $(STAMP)
+	@start=$$(date +%s); \
+	$(TEST_ENV) CUTIS_SHARED=$(SHARED) CUTIS_FUZZ_EXAMPLES=$(CUTIS_FUZZ_EXAMPLES) \
+		$(BIN)/pytest -p no:cacheprovider -q tests/test_fuzz.py $(wildcard tests/web/test_form_fuzz.py); \
+	status=$$?; echo "fuzz: $$(( $$(date +%s) - start )) s, exit status $$status"; exit $$status
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
