@@ -18,6 +18,19 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
 
+# axe-core for the accessibility test, from the npm registry into var/node (gitignored, never
+# committed); Debian's npm when the machine has none
+AXE_VERSION := 4.11.1
+AXE := var/node/axe-core-$(AXE_VERSION).stamp
+NPM := /usr/bin/npm
+$(NPM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
+
+$(AXE): | $(NPM)
+	$(NPM) install --prefix var/node --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+	touch $(AXE)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -48,7 +61,7 @@ contracts: $(STAMP)
 
 # the whole suite on SQLite, then again on the local PostgreSQL when it answers
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
-unit: $(STAMP) $(CHROMIUM)
+unit: $(STAMP) $(CHROMIUM) $(AXE)
 	$(TEST_ENV) CUTIS_SHARED=$(SHARED) $(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "--- the same suite on PostgreSQL ($(PG_URL))"; \
@@ -70,6 +83,12 @@ bench-core: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/bench_web.py
+
+# 50 simulated users on the demo under gunicorn + PostgreSQL (throwaway database cutis_load,
+# Redis db 5) for 60 s; LOAD_USERS, LOAD_SECONDS, LOAD_MAX_REQUESTS, LOAD_WORKERS to change it
+load: $(STAMP)
+	$(BIN)/python -m compileall -q src
+	$(BIN)/python bench/load.py
 
 # the long bad-input run: CUTIS_FUZZ_EXAMPLES cases shared out over the fuzz tests (core, CLI,
 # web forms), randomized; `make test` runs the same tests as a bounded, derandomized slice

@@ -175,7 +175,7 @@ def test_the_cutis_process_answers_a_sample_of_broken_cases_without_a_traceback(
         check_cli_answer(result.returncode, out, err)
 
 
-@fuzz_settings(60, share=0.02)
+@fuzz_settings(60, share=0.01)
 @given(st.text(max_size=40))
 def test_cutis_assess_refuses_any_as_of_date_it_cannot_read(as_of: str) -> None:
     CASES_RUN["cli --as-of"] += 1
