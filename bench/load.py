@@ -163,9 +163,10 @@ def simulated_user(client: Client, persona: Persona, dogs: list[int], seed: int,
         client.close()
 
 
-def idle_baseline(port: int) -> Tally:
+def idle_baseline(port: int) -> tuple[Tally, float]:
     client = Client(port)
     tally = Tally()
+    started = time.monotonic()
     try:
         for _ in range(IDLE_BASELINE):
             seconds, error = timed_get(client, PAGES["health"])
@@ -175,7 +176,7 @@ def idle_baseline(port: int) -> Tally:
                 tally.errors.append(error)
     finally:
         client.close()
-    return tally
+    return tally, time.monotonic() - started
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -197,7 +198,7 @@ def line(label: str, tally: Tally, seconds: float, baseline_p50: float | None) -
     return text
 
 
-def report(run: Run, idle: Tally, seconds: float) -> int:
+def report(run: Run, idle: tuple[Tally, float], seconds: float) -> int:
     everything = Tally(
         samples=[s for tally in run.tallies.values() for s in tally.samples],
         errors=[e for tally in run.tallies.values() for e in tally.errors],
@@ -207,7 +208,7 @@ def report(run: Run, idle: Tally, seconds: float) -> int:
         f"{seconds:.1f} s of load, gunicorn -w {WORKERS} (sync), PostgreSQL, sessions in Redis, "
         f"DEBUG off; loopback"
     )
-    print(line("health, idle", idle, seconds, None) + f"  ({IDLE_BASELINE} requests, one client)")
+    print(line("health, idle", *idle, None) + f"  ({IDLE_BASELINE} requests, one client)")
     health = run.tallies.get("health")
     baseline = percentiles(health.samples)[0] if health and len(health.samples) >= 2 else None
     for page in PAGES:
@@ -215,9 +216,10 @@ def report(run: Run, idle: Tally, seconds: float) -> int:
             label = "health, under load" if page == "health" else page
             print(line(label, run.tallies[page], seconds, None if page == "health" else baseline))
     print(line("overall", everything, seconds, None))
-    errors = {error for tally in run.tallies.values() for error in tally.errors} | set(idle.errors)
+    idle_errors = idle[0].errors
+    errors = {error for tally in run.tallies.values() for error in tally.errors} | set(idle_errors)
     if errors:
-        print(f"ERRORS: {len(everything.errors) + len(idle.errors)}: {sorted(errors)[:10]}")
+        print(f"ERRORS: {len(everything.errors) + len(idle_errors)}: {sorted(errors)[:10]}")
         return 1
     return 0
 
