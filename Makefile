@@ -63,7 +63,7 @@ contracts: $(STAMP)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 unit: $(STAMP) $(CHROMIUM) $(AXE)
 	$(TEST_ENV) CUTIS_SHARED=$(SHARED) $(BIN)/pytest
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "--- the same suite on PostgreSQL ($(PG_URL))"; \
 		$(TEST_ENV) DATABASE_URL=$(PG_URL) CUTIS_SHARED=$(SHARED) $(BIN)/pytest -p no:cacheprovider; \
 	else echo "--- PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
