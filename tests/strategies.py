@@ -338,7 +338,8 @@ ID_FIELDS = (
     (r"lesions\[\d+\]\.(region|morphology)", ("neck", "scab", "pinna", "back_left")),
     (r"lesions\[\d+\]\.features\[\d+\]", ("red", "crust", "")),
     (r"observations\[\d+\]\.code", ("calcium", "Ca", "CALCIUM_TOTAL", "sodium")),
-    (r"observations\[\d+\]\.unit", ("mg/dl", "mmol", "µmol/L", "%")),
+    # units match whatever their case and µ or u (mg/dl is mg/dL): these match no unit at all
+    (r"observations\[\d+\]\.unit", ("mmol", "mg/L", "per litre", "%")),
     (r"observations\[\d+\]\.result", ("positive", "MINERALIZATION_CONFIRMED", "unclear")),
 )
 # every field name the format knows at any level: one of them added elsewhere may still be refused,
