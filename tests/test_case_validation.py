@@ -43,6 +43,8 @@ INVALID = [
     ({"patient": {"weight_kg": 10**400}},
      "patient.weight_kg: must be a finite number (got an integer too large to be a measure)"),
     ({"patient": {"name": 10**400}}, "patient.name: must be text (got an integer too large"),
+    ({"lesions": [{**LESION, "count": 10**400}]},
+     "lesions[0].count: must be a whole number of at least 1 (got an integer too large to be a measure)"),
     # found by the fuzz: a lone surrogate crashed `cutis assess` writing its output
     ({"patient": {"name": "Bis\ud800cuit"}}, "patient.name: must be plain text (contains the code point U+D800)"),
     ({"history": {"medications": [{"drug": "pred\x00", "start": "2025-02-01"}]}},

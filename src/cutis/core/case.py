@@ -432,7 +432,12 @@ def _lesion(read: _Reader, value: object, path: str, knowledge: Knowledge) -> Le
         lesion.get("morphology"), f"{path}.morphology", MORPHOLOGIES, "morphology"
     )
     count = lesion.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or count < 1
+        or not _fits_a_float(count)
+    ):
         read.problem(f"{path}.count", f"must be a whole number of at least 1 (got {_show(count)})")
         count = None
     size = read.number(lesion.get("size_cm"), f"{path}.size_cm", positive=True)
