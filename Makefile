@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 # The app on 127.0.0.1:8000 with demo data (SQLite in ./var unless DATABASE_URL is set)
 DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
-.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web clean
+.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web fuzz load clean
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),
 # and the pango/harfbuzz libraries and fonts WeasyPrint renders the owner's handout with
@@ -19,6 +19,19 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core \
 		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+# axe-core for the accessibility test, from the npm registry into var/node (gitignored, never
+# committed); Debian's npm when the machine has none
+AXE_VERSION := 4.11.1
+AXE := var/node/axe-core-$(AXE_VERSION).stamp
+NPM := /usr/bin/npm
+$(NPM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
+
+$(AXE): | $(NPM)
+	$(NPM) install --prefix var/node --no-audit --no-fund --no-save axe-core@$(AXE_VERSION)
+	touch $(AXE)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +64,9 @@ contracts: $(STAMP)
 # the whole suite on SQLite, then again on the local PostgreSQL when its server answers (the test
 # database is created by pytest-django from the name in PG_URL, which need not exist)
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
-unit: $(STAMP) $(CHROMIUM)
+unit: $(STAMP) $(CHROMIUM) $(AXE)
 	$(TEST_ENV) CUTIS_SHARED=$(SHARED) $(BIN)/pytest
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "--- the same suite on PostgreSQL ($(PG_URL))"; \
 		$(TEST_ENV) DATABASE_URL=$(PG_URL) CUTIS_SHARED=$(SHARED) $(BIN)/pytest -p no:cacheprovider; \
 	else echo "--- PostgreSQL at $(PG_URL) does not answer: suite ran on SQLite only"; fi
@@ -73,6 +86,21 @@ bench-core: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/bench_web.py
+
+# 50 simulated users on the demo under gunicorn + PostgreSQL (throwaway database cutis_load,
+# Redis db 5) for 60 s; LOAD_USERS, LOAD_SECONDS, LOAD_MAX_REQUESTS, LOAD_WORKERS to change it
+load: $(STAMP)
+	$(BIN)/python -m compileall -q src
+	$(BIN)/python -m bench.load
+
+# the long bad-input run: CUTIS_FUZZ_EXAMPLES cases shared out over the fuzz tests (core, CLI,
+# web forms), randomized; `make test` runs the same tests as a bounded, derandomized slice
+CUTIS_FUZZ_EXAMPLES ?= 100000
+fuzz: $(STAMP)
+	@start=$$(date +%s); \
+	$(TEST_ENV) CUTIS_SHARED=$(SHARED) CUTIS_FUZZ_EXAMPLES=$(CUTIS_FUZZ_EXAMPLES) \
+		$(BIN)/pytest -p no:cacheprovider -q tests/test_fuzz.py $(wildcard tests/web/test_form_fuzz.py); \
+	status=$$?; echo "fuzz: $$(( $$(date +%s) - start )) s, exit status $$status"; exit $$status
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -99,44 +99,42 @@ def admin_execute(statement: sql.Composed) -> None:
         connection.execute(statement)
 
 
-def create_database() -> None:
+def create_database(name: str = DB_NAME) -> None:
     """Create the bench database, or reuse it when a previous run left it behind."""
     with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
         exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
         ).fetchone()
         if exists is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def drop_database() -> None:
-    admin_execute(
-        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
-    )
+def drop_database(name: str = DB_NAME) -> None:
+    admin_execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def flush_redis() -> None:
+def flush_redis(redis_url: str = REDIS_URL) -> None:
     """Empty the bench's own Redis database (sessions of this run), never any other."""
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
     try:
         client.flushdb()
     finally:
         client.close()
 
 
-def base_env(data_dir: str) -> dict[str, str]:
+def base_env(data_dir: str, database_url: str = DATABASE_URL) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("DEBUG", "CUTIS_DEMO", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(DATABASE_URL=DATABASE_URL, SECRET_KEY="bench", CUTIS_DATA_DIR=data_dir)
+    env.update(DATABASE_URL=database_url, SECRET_KEY="bench", CUTIS_DATA_DIR=data_dir)
     return env
 
 
-def load_demo(data_dir: str) -> None:
+def load_demo(data_dir: str, database_url: str = DATABASE_URL) -> None:
     # demo data is only loaded with DEBUG=true and CUTIS_DEMO=true; the server below runs without
-    env = base_env(data_dir) | {"DEBUG": "true", "CUTIS_DEMO": "true"}
+    env = base_env(data_dir, database_url) | {"DEBUG": "true", "CUTIS_DEMO": "true"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=300)
     subprocess.run(
@@ -151,19 +149,36 @@ def free_port() -> int:
         return port
 
 
-def start_server(data_dir: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: str,
+    port: int,
+    log: Path,
+    *,
+    database_url: str = DATABASE_URL,
+    redis_url: str = REDIS_URL,
+    workers: int = 2,
+) -> subprocess.Popen[bytes]:
     # DEBUG also turns off the cached template loader (and keeps a log of every SQL query), so the
     # server runs with production settings: DEBUG off, a SECRET_KEY, the demo data already in the
     # database. The cookies are not Secure only because the client talks plain HTTP on loopback.
-    env = base_env(data_dir) | {
+    env = base_env(data_dir, database_url) | {
         "DEBUG": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
     }
-    command = [str(BIN / "gunicorn"), "cutis.web.wsgi", "-b", f"{HOST}:{port}", "-w", "2"]
+    command = [str(BIN / "gunicorn"), "cutis.web.wsgi", "-b", f"{HOST}:{port}", "-w", str(workers)]
     with log.open("wb") as output:
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_until_up(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
@@ -183,7 +198,7 @@ def wait_until_up(server: subprocess.Popen[bytes], port: int, log: Path) -> None
     raise RuntimeError(f"gunicorn did not answer /health/ within {START_TIMEOUT:.0f} s")
 
 
-def sign_in(client: Client) -> None:
+def sign_in(client: Client, username: str = DEMO_USER) -> None:
     status, page = client.get("/login/")
     found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if status != 200 or found is None or "csrftoken" not in client.cookies:
@@ -191,7 +206,7 @@ def sign_in(client: Client) -> None:
     form = urllib.parse.urlencode(
         {
             "csrfmiddlewaretoken": found.group(1).decode(),
-            "username": DEMO_USER,
+            "username": username,
             "password": DEMO_PASSWORD,
             "next": "",
         }
@@ -206,7 +221,7 @@ def sign_in(client: Client) -> None:
         },
     )
     if status != 302 or "sessionid" not in client.cookies:
-        raise RuntimeError(f"signing in as {DEMO_USER} failed (status {status})")
+        raise RuntimeError(f"signing in as {username} failed (status {status})")
 
 
 def biscuit_id(client: Client) -> int:
@@ -315,12 +330,7 @@ def main() -> None:
             report(all_series, seconds)
         finally:
             if server is not None:
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop_server(server)
             try:
                 drop_database()
             finally:

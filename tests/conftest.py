@@ -72,3 +72,14 @@ def run(document: dict[str, Any], knowledge: Knowledge) -> dict[str, Any]:
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many cases each fuzz test ran: the figure `make fuzz` reports."""
+    from tests.strategies import CASES_RUN
+
+    if CASES_RUN:
+        terminalreporter.section("fuzz cases run")
+        for name, count in sorted(CASES_RUN.items()):
+            terminalreporter.write_line(f"{name:<28} {count:>9,}")
+        terminalreporter.write_line(f"{'total':<28} {sum(CASES_RUN.values()):>9,}")

@@ -39,6 +39,16 @@ INVALID = [
      "observations[0].unit: 'mg/L' is not accepted for calcium_total (use mg/dL, mmol/L)"),
     ({"observations": [{"code": "calcium_total", "value": float("nan"), "unit": "mg/dL"}]},
      "observations[0].value: must be a finite number"),
+    # found by the fuzz (make fuzz): an integer past any float crashed the range check
+    ({"patient": {"weight_kg": 10**400}},
+     "patient.weight_kg: must be a finite number (got an integer too large to be a measure)"),
+    ({"patient": {"name": 10**400}}, "patient.name: must be text (got an integer too large"),
+    ({"lesions": [{**LESION, "count": 10**400}]},
+     "lesions[0].count: must be a whole number of at least 1 (got an integer too large to be a measure)"),
+    # found by the fuzz: a lone surrogate crashed `cutis assess` writing its output
+    ({"patient": {"name": "Bis\ud800cuit"}}, "patient.name: must be plain text (contains the code point U+D800)"),
+    ({"history": {"medications": [{"drug": "pred\x00", "start": "2025-02-01"}]}},
+     "history.medications[0].drug: must be plain text (contains the code point U+0000)"),
     ({"observations": [{"code": "skin_biopsy", "result": "maybe"}]},
      "observations[0].result: 'maybe' is not a known result for skin_biopsy"),
     ({"observations": [{"code": "ferritin", "value": 1}]}, "observations[0].code: 'ferritin' is not a known observation code"),

@@ -112,6 +112,9 @@ def _assess(args: list[str]) -> int:
             else ""
         )
         return _fail([f"case: not valid JSON{where} ({detail})"])
+    except RecursionError:
+        # no case nests more than a few levels; Python's parser gives up near a thousand
+        return _fail(["case: nested too deeply to be a case"])
 
     from cutis import InvalidCase, assess, load_knowledge, parse_case
 

@@ -151,3 +151,15 @@ def test_importing_the_same_results_twice_stores_them_once(dog_a: Dog, vet_a: Us
     assert dog_a.observations.count() == 1
     assert [where for where, _row in again.already_recorded] == ["entry[0]"]
     assert not again.imported
+
+
+@pytest.mark.parametrize("kind", ["", "Nope", 7, None, "Observation; DROP"])
+def test_an_entry_that_is_no_fhir_resource_type_is_reported_not_a_server_error(
+    dog_a: Dog, vet_a: User, kind: object
+) -> None:
+    """Found by the form fuzz: fhir.resources raised KeyError on an empty resourceType."""
+    document = bundle(observation("17861-6", 3.2, "mmol/L"))
+    document["entry"][0]["resource"]["resourceType"] = kind
+    report = import_fhir_observations(dog_a, document, vet_a)
+    assert [(p.where, p.field) for p in report.problems] == [("entry[0]", "resource.resourceType")]
+    assert not dog_a.observations.exists()

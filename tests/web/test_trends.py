@@ -88,6 +88,22 @@ def test_a_voided_result_is_left_out_of_the_trend(vet_a: User, charted_dog: Dog)
     assert "12.6" not in page
 
 
+def test_a_chart_drawn_once_still_shows_a_result_added_or_voided_after(
+    vet_a: User, charted_dog: Dog
+) -> None:
+    client = client_for(vet_a)
+    url = f"/dogs/{charted_dog.pk}/trends/calcium_total.svg"
+    first = client.get(url).content
+    assert client.get(url).content == first  # the same data draws the same chart
+    lab(charted_dog, "calcium_total", datetime.date(2025, 7, 25), 14.2)
+    added = client.get(url).content
+    assert added != first
+    charted_dog.observations.filter(value=14.2).update(
+        voided_at=datetime.datetime(2025, 7, 26, tzinfo=datetime.UTC), void_reason="wrong dog"
+    )
+    assert client.get(url).content == first
+
+
 def test_another_clinics_vet_gets_404_for_the_trends_and_the_chart(
     vet_b: User, charted_dog: Dog
 ) -> None:

@@ -126,6 +126,14 @@ class _Reader:
         if not isinstance(value, str):
             self.problem(path, f"must be text (got {_show(value)})")
             return None
+        # an unpaired surrogate cannot be written as UTF-8 (the CLI's output, PostgreSQL) and a
+        # NUL cannot be stored in PostgreSQL text: refused here rather than crashing further on
+        unwritable = next((c for c in value if c == "\x00" or "\ud800" <= c <= "\udfff"), None)
+        if unwritable is not None:
+            self.problem(
+                path, f"must be plain text (contains the code point U+{ord(unwritable):04X})"
+            )
+            return None
         if required and not value.strip():
             self.problem(path, "must not be empty")
             return None
@@ -148,8 +156,8 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.problem(path, f"must be a number (got {_show(value)})")
             return None
-        if not math.isfinite(value):
-            self.problem(path, f"must be a finite number (got {value})")
+        if not _fits_a_float(value) or not math.isfinite(value):
+            self.problem(path, f"must be a finite number (got {_show(value)})")
             return None
         if low is not None and high is not None and not low <= value <= high:
             self.problem(path, f"must be between {_num(low)} and {_num(high)} (got {_num(value)})")
@@ -215,7 +223,18 @@ def _show(value: object) -> str:
     return type(value).__name__.replace("dict", "an object").replace("list", "a list")
 
 
+def _fits_a_float(value: float) -> bool:
+    # JSON integers have no limit; one past about 1.8e308 cannot even be compared with a float
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
 def _num(value: float) -> str:
+    if not _fits_a_float(value):
+        return "an integer too large to be a measure"
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -413,7 +432,12 @@ def _lesion(read: _Reader, value: object, path: str, knowledge: Knowledge) -> Le
         lesion.get("morphology"), f"{path}.morphology", MORPHOLOGIES, "morphology"
     )
     count = lesion.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or count < 1
+        or not _fits_a_float(count)
+    ):
         read.problem(f"{path}.count", f"must be a whole number of at least 1 (got {_show(count)})")
         count = None
     size = read.number(lesion.get("size_cm"), f"{path}.size_cm", positive=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from pydantic import ValidationError
@@ -80,6 +81,33 @@ def import_fhir_observations(dog: Dog, document: Any, by_user: User) -> ImportRe
     return report
 
 
+def _unknown_resource_types(document: dict[str, Any]) -> list[Problem]:
+    """Entries and contained resources whose resourceType R4B does not have (fhir.resources
+    fails on those with a KeyError, not a validation error)."""
+    problems = []
+    for part in ("entry", "contained"):
+        items = document.get(part)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            resource = item.get("resource") if part == "entry" and isinstance(item, dict) else item
+            kind = resource.get("resourceType") if isinstance(resource, dict) else None
+            if not _is_r4b_type(kind):
+                field = "resource.resourceType" if part == "entry" else "resourceType"
+                problems.append(
+                    Problem(f"{part}[{index}]", field, f"{kind!r} is not a FHIR R4B resource type")
+                )
+    return problems
+
+
+def _is_r4b_type(kind: Any) -> bool:
+    if not isinstance(kind, str) or not kind.isascii() or not kind.isalpha():
+        return False
+    try:
+        get_fhir_model_class(kind)
+    except (KeyError, ValueError, ImportError, AttributeError):
+        return False
+    return True
+
+
 def _validated(document: Any, report: ImportReport) -> bool:
     if not isinstance(document, dict) or document.get("resourceType") not in (
         "Bundle",
@@ -90,6 +118,10 @@ def _validated(document: Any, report: ImportReport) -> bool:
         )
         return False
     model = Bundle if document["resourceType"] == "Bundle" else DiagnosticReport
+    unknown = _unknown_resource_types(document)
+    if unknown:
+        report.problems.extend(unknown)
+        return False
     try:
         model.model_validate(document)
     except ValidationError as error:

@@ -7,16 +7,22 @@ loaded by the clinical core, the CLI, or a page that draws no chart.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.core.cache import cache
 
 from cutis.clinic.models import Dog, Lesion, Observation
 from cutis.clinic.services.cases import knowledge
 from cutis.clinic.services.labs import citations, flag_for, number_text
 
 BAND_ID = "reference-band"
+# part of every cached chart's key: change it when chart_svg changes what it draws
+CHART_DRAWING = "1"
+CHART_CACHE_SECONDS = 24 * 3600
 # matplotlib is not thread-safe and rc_context changes process-wide settings: one chart at a time
 _DRAWING = threading.Lock()
 
@@ -202,6 +208,21 @@ def trend_series(dog: Dog) -> list[Series]:
 def series_for(dog: Dog, slug: str) -> Series | None:
     build = SERIES.get(slug)
     return build(dog) if build is not None else None
+
+
+def cached_chart_svg(series: Series) -> bytes:
+    """The series' chart from the cache, drawn and kept there the first time it is asked for.
+
+    Drawing costs about 100 ms of matplotlib (the load test's slowest page). The key is a digest
+    of everything drawn, so a new or voided result gives a new key: a chart is never stale.
+    """
+    digest = hashlib.sha256(f"{CHART_DRAWING}:{series!r}".encode()).hexdigest()
+    key = f"trend-chart:{digest}"
+    svg: bytes | None = cache.get(key)
+    if svg is None:
+        svg = chart_svg(series)
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    return svg
 
 
 def chart_svg(series: Series) -> bytes:

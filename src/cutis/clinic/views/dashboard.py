@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from cutis import InvalidCase
 from cutis.clinic.models import Dog, MonitoringItem
@@ -14,6 +15,7 @@ from cutis.clinic.services.cases import assess_dog
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
     today = timezone.localdate()

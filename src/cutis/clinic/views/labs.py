@@ -145,6 +145,7 @@ def _options_attrs(dog: Dog, field: str) -> dict[str, str]:
 
 
 @login_required
+@require_GET
 def lab_list(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
     observations = dog.observations.select_related("voided_by").order_by("-date", "-id")

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from cutis.clinic.forms import DogForm, MedicationForm, VisitForm
 from cutis.clinic.models import Dog
@@ -28,6 +29,7 @@ def labels(ids: list[str], group: str) -> str:
 
 
 @login_required
+@require_GET
 def dog_list(request: HttpRequest) -> HttpResponse:
     dogs = dogs_of(request).prefetch_related("owners")
     return render(request, "clinic/dog_list.html", {"dogs": dogs})
@@ -44,6 +46,7 @@ def dog_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def dog_detail(request: HttpRequest, dog_id: int) -> HttpResponse:
     dog = dog_for(request, dog_id)
     today = timezone.localdate()

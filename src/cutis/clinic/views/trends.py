@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cutis.clinic.scoping import dog_for
-from cutis.clinic.services.charts import chart_svg, series_for, trend_series
+from cutis.clinic.services.charts import cached_chart_svg, series_for, trend_series
 
 
 @login_required
@@ -25,7 +25,7 @@ def trend_chart(request: HttpRequest, dog_id: int, slug: str) -> HttpResponse:
     series = series_for(dog, slug)
     if series is None or not series.points:
         raise Http404("no such trend, or nothing recorded for it yet")
-    response = HttpResponse(chart_svg(series), content_type="image/svg+xml")
+    response = HttpResponse(cached_chart_svg(series), content_type="image/svg+xml")
     # a patient's chart: never kept by a shared cache, and inert if opened on its own
     response["Cache-Control"] = "private, no-cache"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
