@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +18,12 @@ from cutis.api.tokens import issue_token, revoke_token
 from cutis.clinic.models import Dog, Observation
 from cutis.interop.lab_csv import file_sha256
 from tests.api.conftest import api_client, post_json
+from tests.interop.conftest import demo_dogs  # noqa: F401 (the demo, as the README's examples use)
 
 pytestmark = pytest.mark.django_db
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def lab(code: str, value: float, unit: str, date: str = "2026-11-20") -> dict[str, Any]:
@@ -203,3 +206,19 @@ def test_a_revoked_admin_token_exports_nothing(admin_a: User) -> None:
     revoke_token(token)
     response = Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/export")
     assert response.status_code == 401
+
+
+@pytest.mark.usefixtures("demo_dogs")
+def test_the_readmes_example_files_go_through_on_the_demo() -> None:
+    client = api_client(User.objects.get(username="vet"))
+    bundle_text = (EXAMPLES / "labs-bundle.json").read_text()
+    imported = client.post("/api/v1/dogs/1/fhir/observations", bundle_text,
+                           content_type="application/fhir+json")
+    assert imported.status_code == 201
+    assert [i["observation"]["shown"] for i in imported.json()["imported"]] == [
+        "10.42 mg/dL", "0.9955 mg/dL"]
+    text = (EXAMPLES / "labs.csv").read_text()
+    committed = post_csv(client, text, commit=file_sha256(text))
+    assert committed.status_code == 201
+    assert [(r["line"], r["already_recorded"]) for r in committed.json()["rows"]] == [
+        (2, False), (3, False), (4, False)]
