@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -63,10 +64,23 @@ def body(value: Any) -> Body:
     return lambda dog: value
 
 
+@dataclass(frozen=True)
+class Raw:
+    """A body that is not JSON (a CSV file), sent as it is."""
+
+    content_type: str
+    text: str
+
+
 VOID = body({"reason": "entered in error"})
 LESION = {"morphology": "plaque", "count": 1}
 TAPER = {"start": TODAY, "start_mg": 5, "interval_hours": 24, "step_percent": 25, "step_days": 14,
          "smallest_step_mg": 1.25}
+WEIGHT_BUNDLE = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+    "resourceType": "Observation", "status": "final", "effectiveDateTime": TODAY,
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+    "valueQuantity": {"value": 12.5, "unit": "kg", "system": "http://unitsofmeasure.org",
+                      "code": "kg"}}}]}
 CASE = {"format": "cutis-case/1", "patient": {"species": "dog", "sex": "female", "age_years": 5,
                                               "weight_kg": 20}}
 
@@ -74,7 +88,8 @@ CASE = {"format": "cutis-case/1", "patient": {"species": "dog", "sex": "female",
 #   "public": no token needed; "any": any token holder, names no dog;
 #   "read": staff of the dog's clinic and the dog's owners; "staff": the dog's clinic's staff
 #   (owners 403); "vet": a vet of the dog's clinic (nurses and owners 403);
-#   "clinic": staff acting on their clinic, no dog (owners 403)
+#   "clinic": staff acting on their clinic, no dog (owners 403);
+#   "admin": the clinic's admin, no dog (vets, nurses and owners 403)
 SCOPES: dict[tuple[str, str], tuple[str, Ids, Body]] = {
     ("POST", "/api/v1/assess"): ("any", NONE, body(CASE)),
     ("GET", "/api/v1/dogs"): ("any", NONE, NO_BODY),
@@ -117,13 +132,19 @@ SCOPES: dict[tuple[str, str], tuple[str, Ids, Body]] = {
         "staff", with_id("item_id", check), body({"due": TODAY})),
     ("POST", "/api/v1/dogs/{dog_id}/monitoring/{item_id}/done"): (
         "staff", with_id("item_id", check), body({"done_on": TODAY})),
+    ("GET", "/api/v1/dogs/{dog_id}/fhir"): ("read", DOG, NO_BODY),
+    ("POST", "/api/v1/dogs/{dog_id}/fhir/observations"): ("staff", DOG, body(WEIGHT_BUNDLE)),
+    ("POST", "/api/v1/labs/csv"): (
+        "clinic", NONE,
+        lambda dog: Raw("text/csv", f"dog_id,code,value,unit,date\n{dog.pk},weight,12.5,kg,{TODAY}\n")),
+    ("GET", "/api/v1/export"): ("admin", NONE, NO_BODY),
     ("GET", "/cds-services"): ("public", NONE, NO_BODY),
     ("POST", "/cds-services/cutis-patient-view"): (
         "read", NONE, lambda dog: {"hook": "patient-view", "hookInstance": "1",
                                    "context": {"userId": "u", "patientId": str(dog.pk)}}),
 }
 NAMES_A_DOG = {"read", "staff", "vet"}
-WRITES = {"staff", "vet", "clinic"}
+WRITES = {"staff", "vet", "clinic", "admin"}
 
 
 def operations() -> set[tuple[str, str]]:
@@ -146,6 +167,9 @@ def call(client: Client, operation: tuple[str, str], dog: Dog) -> int:
     payload = make_body(dog)
     if payload is None:
         return int(client.generic(method, url).status_code)
+    if isinstance(payload, Raw):
+        return int(client.generic(method, url, data=payload.text,
+                                  content_type=payload.content_type).status_code)
     response = client.generic(method, url, data=json.dumps(payload),
                               content_type="application/json")
     return int(response.status_code)
@@ -196,8 +220,17 @@ def test_only_a_vet_changes_the_plan(operation: tuple[str, str], dog_a: Dog, nur
     assert call(api_client(admin_a), operation, dog_a) == 403
 
 
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if SCOPES[op][0] == "admin"])
+def test_only_the_clinic_admin_takes_the_clinics_data_out(operation: tuple[str, str], dog_a: Dog,
+                                                          vet_a: User, nurse_a: User) -> None:
+    assert call(api_client(vet_a), operation, dog_a) == 403
+    assert call(api_client(nurse_a), operation, dog_a) == 403
+
+
 @pytest.mark.parametrize("operation", GUARDED)
-def test_a_vet_of_the_dogs_clinic_may_call_every_operation(operation: tuple[str, str], dog_a: Dog,
-                                               vet_a: User) -> None:
-    client = Client(headers={"Authorization": f"Bearer {bearer(vet_a)}"})
+def test_the_dogs_clinic_may_call_every_operation(operation: tuple[str, str], dog_a: Dog,
+                                                  vet_a: User, admin_a: User) -> None:
+    """A vet of the dog's clinic, or for the admin's operations its admin."""
+    user = admin_a if SCOPES[operation][0] == "admin" else vet_a
+    client = Client(headers={"Authorization": f"Bearer {bearer(user)}"})
     assert call(client, operation, dog_a) in (200, 201)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
@@ -12,16 +13,24 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from cutis import ENGINE_VERSION
+from cutis.api.models import ApiToken
+from cutis.api.tokens import issue_token
 from cutis.cli import main as cutis_main
-from cutis.clinic.models import Clinic, Dog, Observation, Photo
+from cutis.clinic.models import Clinic, Dog, Observation, Owner, Photo
 from cutis.clinic.services.cases import knowledge
-from cutis.interop.clinic_export import export_clinic, record_sets
+from cutis.interop.clinic_export import LEFT_OUT_MODELS, export_clinic, record_sets
+from cutis.portal.models import CalendarFeed, CareDone, Invitation, ReminderSent
+from cutis.portal.services.calendar import new_feed
+from cutis.portal.services.diary import record_itch
+from cutis.portal.services.invitations import invite_owner
 
 pytestmark = pytest.mark.django_db
 RECORD_FILES = ["clinics", "staff", "owners", "dogs", "visits", "medications", "lesions",
-                "observations", "photos", "assessments", "plan_items", "monitoring"]
+                "observations", "photos", "assessments", "plan_items", "monitoring", "care_done",
+                "itch_scores", "invitations", "calendar_feeds", "reminders_sent", "api_tokens"]
 
 
 def exported(clinic: Clinic) -> zipfile.ZipFile:
@@ -99,13 +108,73 @@ def test_staff_are_exported_without_their_password_hashes(demo_dogs: list[Dog]) 
     assert all("password" not in s["user"] for s in staff)
 
 
-def test_every_clinic_record_type_is_exported_or_deliberately_left_out(
-    clinic_a: Clinic,
-) -> None:
+def test_every_installed_model_is_exported_or_deliberately_left_out(clinic_a: Clinic) -> None:
+    """Every app's, not only the clinic's: a model added anywhere must be placed in one list."""
     exported_models = {qs.model for qs in record_sets(Clinic.objects.filter(pk=clinic_a.pk))
                        .values()}
-    clinic_models = set(apps.get_app_config("clinic").get_models())
-    assert clinic_models - exported_models == set()
+    left_out = {apps.get_model(label) for label in LEFT_OUT_MODELS}
+    assert exported_models & left_out == set()
+    assert set(apps.get_models()) - exported_models - left_out == set()
+
+
+def owner_and_care(dog: Dog) -> tuple[Owner, str, str]:
+    """Itch scores, a done mark, an invitation, a calendar feed, a reminder and an API token of the
+    dog's owner, made as the portal and the API make them: (owner, invitation and feed secrets)."""
+    today = timezone.localdate()
+    owner = dog.owners.get()
+    vet = dog.clinic.staff.get(user__username="vet").user
+    person = owner.user
+    assert person is not None
+    record_itch(dog, score=6, day=today, note="scratching at night", by=person, today=today)
+    item = dog.plan_items.filter(voided_at__isnull=True).first()
+    assert item is not None
+    CareDone.objects.create(dog=dog, plan_item=item, task="dose", day=today, done_by=person)
+    _invitation, invitation_secret = invite_owner(dog, name="Sam Lee", email="sam@example.org",
+                                                  invited_by=vet, now=timezone.now())
+    feed_secret = new_feed(owner, timezone.now())
+    ReminderSent.objects.create(user=person, key=f"check:{today}")
+    issue_token(person, "home tablet")
+    return owner, invitation_secret, feed_secret
+
+
+def test_the_owner_portals_care_data_is_exported_without_its_token_hashes(
+    demo_dogs: list[Dog],
+) -> None:
+    dog = next(d for d in demo_dogs if d.owners.exists() and d.plan_items.exists())
+    owner, invitation_secret, feed_secret = owner_and_care(dog)
+    archive = exported(dog.clinic)
+    (score,) = read(archive, "itch_scores.json")
+    assert (score["dog_id"], score["score"], score["note"]) == (dog.pk, 6, "scratching at night")
+    assert [row["task"] for row in read(archive, "care_done.json")] == ["dose"]
+    assert read(archive, "history/itch_scores.json")[0]["history_type"] == "+"
+    assert read(archive, "history/care_done.json")
+    (invitation,) = read(archive, "invitations.json")
+    assert invitation["email"] == "sam@example.org" and "token_hash" not in invitation
+    (feed,) = read(archive, "calendar_feeds.json")
+    assert feed["owner_id"] == owner.pk and "token_hash" not in feed
+    assert read(archive, "reminders_sent.json")[0]["user_id"] == owner.user_id
+    tokens = read(archive, "api_tokens.json")
+    assert {t["name"] for t in tokens} == {"home tablet"}
+    assert all("digest" not in t and "prefix" not in t for t in tokens)
+    everything = b"".join(archive.read(name) for name in archive.namelist()).decode("latin-1")
+    hashes = [*Invitation.objects.values_list("token_hash", flat=True),
+              *CalendarFeed.objects.values_list("token_hash", flat=True),
+              *ApiToken.objects.values_list("digest", flat=True)]
+    for secret in [invitation_secret, feed_secret, *hashes]:
+        assert secret not in everything
+    left_out = read(archive, "manifest.json")["left_out"]
+    assert set(left_out["fields"]) >= {"invitations.token_hash", "calendar_feeds.token_hash",
+                                       "api_tokens.digest", "staff.user.password"}
+    assert "sessions.Session" in left_out["models"]
+
+
+def test_another_clinics_portal_data_stays_out(demo_dogs: list[Dog]) -> None:
+    south_dog = next(d for d in demo_dogs if d.clinic.name != demo_dogs[0].clinic.name)
+    record_itch(south_dog, score=2, day=datetime.date(2026, 1, 2), note="",
+                by=south_dog.clinic.staff.get(role="vet").user, today=datetime.date(2026, 1, 2))
+    archive = exported(demo_dogs[0].clinic)
+    assert read(archive, "itch_scores.json") == []
+    assert [t["name"] for t in read(archive, "api_tokens.json")] == []
 
 
 def test_the_operator_exports_one_clinic_or_all_from_the_command_line(

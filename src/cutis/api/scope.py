@@ -54,6 +54,13 @@ class Caller:
             raise AuthorizationError(message="only clinic staff change records")
         return self.staff
 
+    def clinic_admin(self) -> StaffMember:
+        """The caller as their clinic's admin: the full export is the admin's alone."""
+        staff = self.clinic_staff()
+        if staff.role != StaffMember.ADMIN:
+            raise AuthorizationError(message="only the clinic's admin exports the clinic's data")
+        return staff
+
     def prescriber(self) -> StaffMember:
         staff = self.clinic_staff()
         if not may_prescribe(staff):

@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Router
 from cutis import ENGINE_VERSION
 from cutis.api import errors, public_formats
 from cutis.api.auth import TokenAuth
-from cutis.api.routers import assess, dogs, monitoring, observations, plan, visits
+from cutis.api.routers import assess, dogs, interop, monitoring, observations, plan, visits
 
 # (prefix, router): every route below needs a token
 ROUTERS: list[tuple[str, Router]] = [
@@ -23,6 +23,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", observations.router),
     ("", plan.router),
     ("", monitoring.router),
+    ("", interop.router),
 ]
 
 

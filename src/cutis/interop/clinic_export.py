@@ -2,15 +2,21 @@
 
 The JSON files hold every stored field of every record (voided ones too, with
 their reasons), one file per record type, and `history/` every historical version simple-history
-kept. Staff are exported without password hashes. `manifest.json` lists each file's record count,
-size and SHA-256, the engine and knowledge versions and when the export was made, so a copy can be
-checked file by file. Every query starts from the clinics exported: nothing of another clinic's.
+kept: the clinic's records, and what the owner portal and the API store about its dogs and people
+(home-care done marks, itch scores, invitations, calendar feeds, reminders sent, API tokens).
+Secrets stay behind, on purpose: no password hash, and no token hash of an invitation, calendar
+feed or API token (an export is a copy of the records, not of the logins); `manifest.json` says so
+in `left_out`, with every installed model that is not exported and why. The manifest also lists
+each file's record count, size and SHA-256, the engine and knowledge versions and when the export
+was made, so a copy can be checked file by file. Every query starts from the clinics exported:
+nothing of another clinic's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -21,8 +27,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cutis import ENGINE_VERSION
+from cutis.api.models import ApiToken
 from cutis.clinic.models import (
     Clinic,
     Dog,
@@ -38,9 +46,38 @@ from cutis.clinic.models import (
     Visit,
 )
 from cutis.clinic.services.cases import knowledge
+from cutis.portal.models import CalendarFeed, CareDone, Invitation, ItchScore, ReminderSent
 
 FORMAT = "cutis-export/1"
 STAFF_USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "date_joined")
+# fields never exported, by file: hashes of secrets (one of them is half of a login) and passwords
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "invitations": ("token_hash",),
+    "calendar_feeds": ("token_hash",),
+    # the prefix is the part of the token that finds its row: with the digest, it is a login
+    "api_tokens": ("prefix", "digest"),
+}
+LEFT_OUT_FIELDS = {
+    "staff.user.password": "password hashes never leave the server",
+    **{
+        f"{name}.{secret}": "the hash of a secret token: a copy must not be a way in"
+        for name, secrets in SECRET_FIELDS.items()
+        for secret in secrets
+    },
+}
+# installed models not exported at all (the export test fails on a model in neither list)
+LEFT_OUT_MODELS = {
+    "auth.User": "logins: staff names and e-mails are in staff.json, owners' in owners.json",
+    "auth.Group": "Django's own table, the same on every installation",
+    "auth.Permission": "Django's own table, the same on every installation",
+    "contenttypes.ContentType": "Django's own table, the same on every installation",
+    "admin.LogEntry": "the server admin's log; the records' own history is under history/",
+    "sessions.Session": "sign-in sessions: secrets, gone when they expire",
+    "axes.AccessAttempt": "sign-in attempts kept to throttle logins, not clinic data",
+    "axes.AccessFailureLog": "sign-in attempts kept to throttle logins, not clinic data",
+    "axes.AccessLog": "sign-in attempts kept to throttle logins, not clinic data",
+    "axes.AccessAttemptExpiration": "sign-in attempts kept to throttle logins, not clinic data",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,7 @@ class Manifest:
                 for name, f in sorted(self.files.items())
             },
             "missing_photo_files": self.missing_photo_files,
+            "left_out": {"fields": LEFT_OUT_FIELDS, "models": LEFT_OUT_MODELS},
         }
 
 
@@ -88,14 +126,24 @@ def record_sets(clinics: QuerySet[Clinic]) -> dict[str, QuerySet[Any]]:
         "plan_items": PlanItem,
         "monitoring": MonitoringItem,
     }
+    owners = Owner.objects.filter(clinic__in=clinics)
+    staff = StaffMember.objects.filter(clinic__in=clinics)
+    # the clinic's people: its staff and its owners with a login
+    people = models.Q(user__in=owners.values("user")) | models.Q(user__in=staff.values("user"))
     sets: dict[str, QuerySet[Any]] = {
         "clinics": clinics,
-        "staff": StaffMember.objects.filter(clinic__in=clinics).select_related("user"),
-        "owners": Owner.objects.filter(clinic__in=clinics),
+        "staff": staff.select_related("user"),
+        "owners": owners,
         "dogs": dogs.prefetch_related("owners"),
         "visits": visits,
         "lesions": Lesion.objects.filter(visit__in=visits),
         **{name: model._default_manager.filter(dog__in=dogs) for name, model in by_dog.items()},
+        "care_done": CareDone.objects.filter(dog__in=dogs),
+        "itch_scores": ItchScore.objects.filter(dog__in=dogs),
+        "invitations": Invitation.objects.filter(dog__in=dogs),
+        "calendar_feeds": CalendarFeed.objects.filter(owner__in=owners),
+        "reminders_sent": ReminderSent.objects.filter(people),
+        "api_tokens": ApiToken.objects.filter(people),
     }
     history: dict[str, QuerySet[Any]] = {
         "history/owners": Owner.history.filter(clinic_id__in=clinics.values("pk")),
@@ -107,6 +155,8 @@ def record_sets(clinics: QuerySet[Clinic]) -> dict[str, QuerySet[Any]]:
         "history/photos": Photo.history.filter(dog_id__in=dogs.values("pk")),
         "history/plan_items": PlanItem.history.filter(dog_id__in=dogs.values("pk")),
         "history/monitoring": MonitoringItem.history.filter(dog_id__in=dogs.values("pk")),
+        "history/care_done": CareDone.history.filter(dog_id__in=dogs.values("pk")),
+        "history/itch_scores": ItchScore.history.filter(dog_id__in=dogs.values("pk")),
     }
     # the versions of each dog's owner list (simple-history's m2m history model)
     owners_history = apps.get_model("clinic", "HistoricalDog_owners")
@@ -159,8 +209,29 @@ def export_clinic(clinic: Clinic, destination: IO[bytes]) -> Manifest:
     return export_clinics(Clinic.objects.filter(pk=clinic.pk), destination)
 
 
+def export_download(clinic: Clinic) -> tuple[IO[bytes], str]:
+    """The clinic's export in a rewound temporary file, and the name to download it under.
+
+    The caller hands the file to a FileResponse, which closes (and so deletes) it once sent.
+    """
+    archive = tempfile.TemporaryFile()  # noqa: SIM115 (closed by whoever sends it)
+    try:
+        export_clinic(clinic, archive)
+        archive.seek(0)
+    except BaseException:
+        archive.close()
+        raise
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return archive, f"cutis-export-{slugify(clinic.name) or clinic.pk}-{stamp}.zip"
+
+
 def _row(name: str, record: models.Model) -> dict[str, Any]:
-    row = {f.attname: f.value_from_object(record) for f in record._meta.concrete_fields}
+    secrets = SECRET_FIELDS.get(name, ())
+    row = {
+        f.attname: f.value_from_object(record)
+        for f in record._meta.concrete_fields
+        if f.attname not in secrets
+    }
     for image in ("image", "thumbnail"):
         if name == "photos" and row.get(image):
             row[image] = str(row[image])

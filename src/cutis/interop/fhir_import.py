@@ -66,12 +66,14 @@ def import_fhir_observations(dog: Dog, document: Any, by_user: User) -> ImportRe
     entries = [
         entry for where, resource in found if (entry := _entry(dog, where, resource, report))
     ]
-    if report.problems:
-        return report
     if not entries:
-        report.problems.append(Problem("document", "entry", "holds no lab Observation"))
+        if not report.problems:
+            report.problems.append(Problem("document", "entry", "holds no lab Observation"))
         return report
-    batch = store_lab_entries(entries, by_user, keep=True, field_names=FHIR_FIELDS)
+    # with problems already found the readable entries still go through the lab service, as a dry
+    # run, so one answer lists every problem (a unit it refuses too), not only the first kind
+    keep = not report.problems
+    batch = store_lab_entries(entries, by_user, keep=keep, field_names=FHIR_FIELDS)
     report.problems += batch.problems
     if batch.stored:
         for outcome in batch.outcomes:

@@ -7,7 +7,6 @@ Thin: each parses the upload, calls one interop service with the caller's clinic
 from __future__ import annotations
 
 import json
-import tempfile
 from typing import Any
 
 from django import forms
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from cutis.clinic.models import StaffMember
 from cutis.clinic.scoping import clinic_of, dog_for, staff_of
-from cutis.interop.clinic_export import export_clinic
+from cutis.interop.clinic_export import export_download
 from cutis.interop.fhir_export import fhir_bundle_for
 from cutis.interop.fhir_import import import_fhir_observations
 from cutis.interop.lab_csv import (
@@ -140,14 +139,5 @@ def clinic_export_download(request: HttpRequest) -> FileResponse:
     staff = staff_of(request)
     if staff.role != StaffMember.ADMIN:
         raise PermissionDenied("the full export is for the clinic's admin")
-    # not a with-block: FileResponse closes (and so deletes) it once the zip has been sent
-    archive = tempfile.TemporaryFile()  # noqa: SIM115
-    try:
-        export_clinic(staff.clinic, archive)
-        archive.seek(0)
-    except BaseException:
-        archive.close()
-        raise
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    name = f"cutis-export-{slugify(staff.clinic.name) or staff.clinic.pk}-{stamp}.zip"
+    archive, name = export_download(staff.clinic)
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
