@@ -242,7 +242,7 @@ def expected_status(operation: tuple[str, str], role: str, clinic: str) -> int:
 def api_callers(vet_a: User, nurse_a: User, admin_a: User, vet_b: User, owner_user: User,
                 other_owner: User, dog_a: Dog, dog_b: Dog) -> dict[str, Client]:
     from cutis.clinic.models import Owner
-    from tests.api.conftest import make_user
+    from tests.web.conftest import make_user
 
     co_owner = make_user("cora")
     dog_a.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Cora", user=co_owner))
