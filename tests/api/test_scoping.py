@@ -20,7 +20,15 @@ from django.test import Client
 from cutis.api.cds import cds
 from cutis.api.tokens import issue_token, revoke_token
 from cutis.api.v1 import api
-from cutis.clinic.models import Dog, Lesion, MonitoringItem, Observation, PlanItem, Visit
+from cutis.clinic.models import (
+    Dog,
+    Lesion,
+    Medication,
+    MonitoringItem,
+    Observation,
+    PlanItem,
+    Visit,
+)
 from tests.api.conftest import api_client, bearer
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +242,63 @@ def test_the_dogs_clinic_may_call_every_operation(operation: tuple[str, str], do
     user = admin_a if SCOPES[operation][0] == "admin" else vet_a
     client = Client(headers={"Authorization": f"Bearer {bearer(user)}"})
     assert call(client, operation, dog_a) in (200, 201)
+
+
+# --- every role of the issue on every operation, on clinic A's dog and on clinic B's ------------
+API_ROLES = ("vet", "nurse", "admin", "vet_b", "owner", "co_owner", "other_owner", "anonymous",
+             "revoked_token")
+OK = 200  # 200, or 201 for an operation that creates a record
+# who may call it -> status on clinic A's dog, then on clinic B's, in the order of API_ROLES:
+#   vet, nurse, admin, vet_b, owner, co_owner, other_owner, anonymous, revoked_token
+# Another clinic's dog is not found (404); an owner writes nothing (403) and reads only their
+# own dog; a nurse or an admin is refused a vet's act (403) before any dog is looked up.
+API_STATUSES = {
+    "public": ((OK,) * 9, (OK,) * 9),
+    "any": ((OK, OK, OK, OK, OK, OK, OK, 401, 401), (OK, OK, OK, OK, OK, OK, OK, 401, 401)),
+    "clinic": ((OK, OK, OK, OK, 403, 403, 403, 401, 401),
+               (OK, OK, OK, OK, 403, 403, 403, 401, 401)),
+    "read": ((OK, OK, OK, 404, OK, OK, 404, 401, 401),
+             (404, 404, 404, OK, 404, 404, 404, 401, 401)),
+    "staff": ((OK, OK, OK, 404, 403, 403, 403, 401, 401),
+              (404, 404, 404, OK, 403, 403, 403, 401, 401)),
+    "vet": ((OK, 403, 403, 404, 403, 403, 403, 401, 401),
+            (404, 403, 403, OK, 403, 403, 403, 401, 401)),
+}
+
+
+def expected_status(operation: tuple[str, str], role: str, clinic: str) -> int:
+    on_a, on_b = API_STATUSES[SCOPES[operation][0]]
+    return dict(zip(API_ROLES, on_a if clinic == "A" else on_b, strict=True))[role]
+
+
+@pytest.fixture
+def api_callers(vet_a: User, nurse_a: User, admin_a: User, vet_b: User, owner_user: User,
+                other_owner: User, dog_a: Dog, dog_b: Dog) -> dict[str, Client]:
+    from cutis.clinic.models import Owner
+    from tests.web.conftest import make_user
+
+    co_owner = make_user("cora")
+    dog_a.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Cora", user=co_owner))
+    users = {"vet": vet_a, "nurse": nurse_a, "admin": admin_a, "vet_b": vet_b,
+             "owner": owner_user, "co_owner": co_owner, "other_owner": other_owner}
+    clients = {role: api_client(user) for role, user in users.items()}
+    clients["anonymous"] = Client()
+    token, secret = issue_token(vet_a, "revoked")
+    revoke_token(token)
+    clients["revoked_token"] = Client(headers={"Authorization": f"Bearer {secret}"})
+    # Rex on prednisolone too, so the taper a vet accepts is one his assessment proposes
+    Medication.objects.create(dog=dog_b, drug="prednisolone", dose_mg=20, interval_hours=24,
+                              route="oral", start=datetime.date(2024, 6, 1))
+    return clients
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_role_gets_what_the_table_says_on_each_clinics_dog(
+        operation: tuple[str, str], role: str, api_callers: dict[str, Client], dog_a: Dog,
+        dog_b: Dog) -> None:
+    for clinic, dog in (("A", dog_a), ("B", dog_b)):
+        status = call(api_callers[role], operation, dog)
+        expected = expected_status(operation, role, clinic)
+        allowed = (200, 201) if expected == OK else (expected,)
+        assert status in allowed, f"{role} {operation} on clinic {clinic}'s dog: {status}"

@@ -1,6 +1,7 @@
 """The permission matrix: role x page x own or other clinic's dog, as a data table.
 
-Every named URL of the clinic app must appear in PAGES: a new page cannot be forgotten.
+Every named URL of the clinic app must appear in PAGES, every owner portal page in PORTAL_PAGES:
+a new page cannot be forgotten (tests/test_permission_matrix.py checks the whole URLconf).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
-from cutis.api.tokens import issue_token
+from cutis.api.tokens import issue_token, revoke_token
 from cutis.clinic.models import (
     Dog,
     MonitoringItem,
@@ -88,7 +89,12 @@ DOG: Args = lambda dog: {"dog_id": dog.pk}  # noqa: E731
 #   "admin": the clinic admin only (the full export)
 #   "account": the signed-in user's own pages (API tokens): staff and owners, no dog
 #   "account_post": an action on them: GET is not allowed (405)
+#   "open": the site's own pages everyone may open (health probe, sign-in form)
+#   "open_post": sign-out, an action for anyone: GET is not allowed (405)
 PAGES: dict[str, tuple[Args, str]] = {
+    "health": (lambda dog: {}, "open"),
+    "login": (lambda dog: {}, "open"),
+    "logout": (lambda dog: {}, "open_post"),
     "clinic:dashboard": (lambda dog: {}, "staff"),
     "clinic:dog_list": (lambda dog: {}, "staff"),
     "clinic:dog_create": (lambda dog: {}, "staff"),
@@ -141,10 +147,12 @@ PAGES: dict[str, tuple[Args, str]] = {
     "api_tokens:revoke": (lambda dog: {"token_id": api_token(dog)}, "account_post"),
 }
 
-# (page kind, role) -> expected GET status on the own clinic's dog, another clinic's dog, and on
-# a page that names no dog
-OUTSIDERS = {"owner": 403, "stranger": 403, "anonymous": 302}
-ROLES_SIGNED_IN = ("vet", "nurse", "admin", "owner", "stranger")
+# (page kind, role) -> expected GET status on the own clinic's dog (dog_a, clinic A's), another
+# clinic's dog (dog_b, clinic B's), and on a page that names no dog
+OUTSIDERS = {"owner": 403, "co_owner": 403, "other_owner": 403, "stranger": 403,
+             "anonymous": 302}
+ROLES_SIGNED_IN = ("vet", "nurse", "admin", "vet_b", "owner", "co_owner", "other_owner",
+                   "stranger")
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {}
 for kind in ("staff", "vet", "post", "admin"):
     for role in ("vet", "nurse", "admin"):
@@ -157,6 +165,10 @@ for kind in ("staff", "vet", "post", "admin"):
             own = 405
         EXPECTED[(kind, role)] = {"own": own, "other": 405 if kind == "post" else 404,
                                   "none": own}
+    # bob, the vet of clinic B, sees clinic A's dog as alice sees his
+    alice = EXPECTED[(kind, "vet")]
+    EXPECTED[(kind, "vet_b")] = {"own": alice["other"], "other": alice["own"],
+                                 "none": alice["none"]}
     for role, status in OUTSIDERS.items():
         refused = 405 if kind == "post" and role != "anonymous" else status
         EXPECTED[(kind, role)] = {"own": refused, "other": refused, "none": refused}
@@ -165,10 +177,18 @@ for role in ROLES_SIGNED_IN:
     EXPECTED[("account", role)] = {"none": 200 if holder else 403}
     EXPECTED[("account_post", role)] = {"none": 405}
 EXPECTED[("account", "anonymous")] = EXPECTED[("account_post", "anonymous")] = {"none": 302}
+for role in (*ROLES_SIGNED_IN, "anonymous"):
+    EXPECTED[("open", role)] = {"none": 200}
+    EXPECTED[("open_post", role)] = {"none": 405}
+# an API token is for the API only: a revoked one (alice's) opens no web page, it is anonymous
+for kind, role in list(EXPECTED):
+    if role == "anonymous":
+        EXPECTED[(kind, "revoked_token")] = EXPECTED[(kind, role)]
 
 
-# the namespaces of pages people open in a browser (the API has its own matrix: tests/api)
-MATRIX = ("clinic:", "api_tokens:")
+# the namespaces of pages people open in a browser ("" is the site's own: health, sign-in); the
+# portal has its table below, the API its own matrix (tests/api/test_scoping.py)
+MATRIX = ("", "clinic:", "api_tokens:")
 
 
 def clinic_page_names() -> set[str]:
@@ -190,17 +210,39 @@ def test_every_clinic_page_is_in_the_matrix() -> None:
     assert clinic_page_names() ^ set(PAGES) == set()
 
 
+def revoked_token_client(user: User) -> Client:
+    """A client presenting `user`'s API token after it was revoked, and no session."""
+    token, secret = issue_token(user, "revoked")
+    revoke_token(token)
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def owner_of_dog(username: str, dog: Dog) -> User:
+    from cutis.clinic.models import Owner
+    from tests.web.conftest import make_user
+
+    user = make_user(username)
+    dog.owners.add(Owner.objects.create(clinic=dog.clinic, name=username.title(), user=user))
+    return user
+
+
 @pytest.fixture
-def people(vet_a: User, nurse_a: User, admin_a: User, owner_user: User,
-           stranger: User) -> dict[str, Client]:
-    users = {"vet": vet_a, "nurse": nurse_a, "admin": admin_a, "owner": owner_user,
-             "stranger": stranger}
+def people(vet_a: User, nurse_a: User, admin_a: User, vet_b: User, owner_user: User,
+           stranger: User, dog_a: Dog) -> dict[str, Client]:
+    """Every role of the issue: clinic A's staff, clinic B's vet, Biscuit's owner and co-owner,
+    the owner of another dog of clinic A, a user with no role, no one, and a revoked token."""
+    pip = Dog.objects.create(clinic=dog_a.clinic, name="Pip", birth_date=datetime.date(2020, 1, 1))
+    users = {"vet": vet_a, "nurse": nurse_a, "admin": admin_a, "vet_b": vet_b,
+             "owner": owner_user, "co_owner": owner_of_dog("cora", dog_a),
+             "other_owner": owner_of_dog("otto", pip), "stranger": stranger}
     clients = {role: client_for(user) for role, user in users.items()}
     clients["anonymous"] = Client()
+    clients["revoked_token"] = revoked_token_client(vet_a)
     return clients
 
 
-ROLES = ("vet", "nurse", "admin", "owner", "stranger", "anonymous")
+ROLES = ("vet", "nurse", "admin", "vet_b", "owner", "co_owner", "other_owner", "stranger",
+         "anonymous", "revoked_token")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -259,16 +301,21 @@ PORTAL_PAGES: dict[str, tuple[Args, str]] = {
     "portal:feed": (feed_token, "link"),
     "portal:accept": (invitation_token, "link"),
 }
-PORTAL_ROLES = ("owner", "co_owner", "other_owner", "vet", "anonymous")
-# (kind, role) -> GET status on Biscuit's page
-PORTAL_EXPECTED: dict[tuple[str, str], int] = {
-    **{("owner", r): s for r, s in zip(PORTAL_ROLES, (200, 200, 404, 403, 302), strict=True)},
-    **{("owner-any", r): s for r, s in zip(PORTAL_ROLES, (200, 200, 200, 403, 302), strict=True)},
-    **{("owner-post", r): s for r, s in zip(PORTAL_ROLES, (405, 405, 405, 405, 302),
-                                             strict=True)},
-    **{("staff", r): s for r, s in zip(PORTAL_ROLES, (403, 403, 403, 200, 302), strict=True)},
+PORTAL_ROLES = ROLES
+# (kind, role) -> GET status on Biscuit's page; the roles in the order of ROLES:
+#   vet, nurse, admin, vet_b, owner, co_owner, other_owner, stranger, anonymous, revoked_token
+PORTAL_STATUSES = {
+    "owner": (403, 403, 403, 403, 200, 200, 404, 403, 302, 302),
+    "owner-any": (403, 403, 403, 403, 200, 200, 200, 403, 302, 302),
+    "owner-post": (405, 405, 405, 405, 405, 405, 405, 405, 302, 302),
+    # clinic B's vet cannot find Biscuit at all, as on every clinic page
+    "staff": (200, 200, 200, 404, 403, 403, 403, 403, 302, 302),
     # the token is the key: anyone holding it opens it, as a calendar app or a new owner must
-    **{("link", r): 200 for r in PORTAL_ROLES},
+    "link": (200,) * len(PORTAL_ROLES),
+}
+PORTAL_EXPECTED: dict[tuple[str, str], int] = {
+    (kind, role): status for kind, statuses in PORTAL_STATUSES.items()
+    for role, status in zip(PORTAL_ROLES, statuses, strict=True)
 }
 
 
@@ -282,33 +329,18 @@ def test_every_portal_page_is_in_the_matrix() -> None:
     assert portal_page_names() ^ set(PORTAL_PAGES) == set()
 
 
-@pytest.fixture
-def caregivers(owner_user: User, vet_a: User, dog_a: Dog) -> dict[str, Client]:
-    from cutis.clinic.models import Owner
-    from tests.web.conftest import make_user
-
-    co_owner, other = make_user("cora"), make_user("otto")
-    dog_a.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Cora", user=co_owner))
-    pip = Dog.objects.create(clinic=dog_a.clinic, name="Pip", birth_date=datetime.date(2020, 1, 1))
-    pip.owners.add(Owner.objects.create(clinic=dog_a.clinic, name="Otto", user=other))
-    users = {"owner": owner_user, "co_owner": co_owner, "other_owner": other, "vet": vet_a}
-    clients = {role: client_for(user) for role, user in users.items()}
-    clients["anonymous"] = Client()
-    return clients
-
-
 @pytest.mark.parametrize("role", PORTAL_ROLES)
 @pytest.mark.parametrize("page", sorted(PORTAL_PAGES))
 def test_each_caregiver_reaches_only_their_own_dogs(role: str, page: str, dog_a: Dog,
-                                                    caregivers: dict[str, Client]) -> None:
+                                                    people: dict[str, Client]) -> None:
     arguments, kind = PORTAL_PAGES[page]
     url = reverse(page, kwargs=arguments(dog_a))
-    status = caregivers[role].get(url).status_code
+    status = people[role].get(url).status_code
     assert status == PORTAL_EXPECTED[(kind, role)], f"{role} GET {url}: {status}"
 
 
 def test_another_owners_feed_token_or_a_revoked_one_is_not_found(
-        dog_a: Dog, caregivers: dict[str, Client]) -> None:
+        dog_a: Dog, people: dict[str, Client]) -> None:
     from django.utils import timezone
 
     from cutis.clinic.models import Owner
