@@ -63,6 +63,10 @@ BAD_ROWS = [
     ("{dog},calcium_total,10.2,mg/dL,2999-01-01", "date", "2999-01-01 is in the future"),
     ("{other},calcium_total,10.2,mg/dL,2025-07-20", "dog_id", "unknown dog '{other}'"),
     ("999999,calcium_total,10.2,mg/dL,2025-07-20", "dog_id", "unknown dog '999999'"),
+    # found by the form fuzz: a number past any database key was a server error
+    ("99999999999999999999999,calcium_total,10.2,mg/dL,2025-07-20", "dog_id",
+     "unknown dog '99999999999999999999999'"),
+    ("³3,calcium_total,10.2,mg/dL,2025-07-20", "dog_id", "unknown dog '³3'"),
 ]
 
 

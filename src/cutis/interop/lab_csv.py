@@ -26,6 +26,15 @@ from cutis.interop import codes
 from cutis.interop.lab_batch import LabEntry, Problem, store_lab_entries
 
 COLUMNS = ("dog_id", "code", "value", "unit", "date")
+LARGEST_ID = 2**63 - 1  # a bigger number names no dog, and no database could be asked for it
+
+
+def dog_number(text: str) -> int | None:
+    """The dog id a cell names: ASCII digits within a database key's range, else none."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= LARGEST_ID else None
 MAX_ROWS = 5000
 # set on a row whose cell count differs from the header's (a stray comma shifts every column)
 WIDTH = "(cells)"
@@ -168,7 +177,7 @@ def _read(text: str, preview: CsvPreview) -> list[tuple[int, dict[str, str]]]:
 
 
 def _dogs(clinic: Clinic, rows: list[tuple[int, dict[str, str]]]) -> dict[int, Dog]:
-    wanted = {int(cells["dog_id"]) for _line, cells in rows if cells["dog_id"].isdigit()}
+    wanted = {dog_number(cells["dog_id"]) for _line, cells in rows} - {None}
     # scoped to the caller's clinic: another clinic's dog is simply not found
     found = Dog.objects.filter(clinic=clinic, voided_at__isnull=True, pk__in=wanted)
     return {dog.pk: dog for dog in found}
@@ -186,7 +195,8 @@ def _parse(
     width = cells.pop(WIDTH, None)
     if width is not None:
         refuse("(row)", f"the row has {width} cells, the header {len(COLUMNS)}")
-    dog = dogs.get(int(cells["dog_id"])) if cells["dog_id"].isdigit() else None
+    number = dog_number(cells["dog_id"])
+    dog = dogs.get(number) if number is not None else None
     if dog is None:
         refuse("dog_id", f"unknown dog {cells['dog_id']!r}" if cells["dog_id"] else "missing")
     code = _code(cells["code"])
