@@ -13,7 +13,8 @@ other than 200, or no answer, is an error: the script exits 1 when there is one.
 Bounded: loopback only; LOAD_SECONDS of load (default 60), at most LOAD_MAX_REQUESTS requests
 (default 200,000), REQUEST_TIMEOUT per request. No timed assertion: the figures are for reading.
 
-The owner portal's and the API's pages join by a row in PAGES and a persona in MIX.
+The owner portal's pages are in the mix (the demo owners, on their own dogs); the API's join by a
+row in PAGES and a persona in MIX.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ PAGES: dict[str, str] = {
     "trend chart": "/dogs/{dog}/trends/weight.svg",
     "labs": "/dogs/{dog}/labs/",
     "plan": "/dogs/{dog}/plan/",
+    "owner: today": "/owner/",
+    "owner: the plan": "/owner/dogs/{dog}/",
+    "owner: calendar": "/owner/calendar/",
+    "owner: diary": "/owner/dogs/{dog}/diary/",
 }
 
 
@@ -76,6 +81,7 @@ class Persona:
     username: str
     users: int  # of every `sum(users)` simulated users, this many are this persona
     pages: dict[str, int]  # page -> weight
+    dogs_from: str = "/dogs/"  # the page listing the user's dogs
 
 
 VET_DAY = {
@@ -89,11 +95,15 @@ VET_DAY = {
     "plan": 1,
     "health": 1,
 }
+OWNER_DAY = {"owner: today": 4, "owner: the plan": 2, "owner: diary": 2, "owner: calendar": 1}
 MIX: tuple[Persona, ...] = (
     Persona("vet", 3, VET_DAY),
     Persona("vet-south", 1, VET_DAY),
     # a nurse enters and checks lab results more than she reads assessments
     Persona("nurse", 1, VET_DAY | {"assessment": 1, "labs": 4}),
+    # owners open today's tasks most, then the plan and the diary; the calendar link now and then
+    Persona("owner", 2, OWNER_DAY, dogs_from="/owner/"),
+    Persona("owner2", 1, OWNER_DAY, dogs_from="/owner/"),
 )
 
 
@@ -132,9 +142,9 @@ def personas_for(users: int) -> list[Persona]:
     return [cycle[index % len(cycle)] for index in range(users)]
 
 
-def dogs_of(client: Client) -> list[int]:
-    status, page = client.get("/dogs/")
-    dogs = sorted({int(found) for found in re.findall(rb'href="/dogs/(\d+)/"', page)})
+def dogs_of(client: Client, persona: Persona) -> list[int]:
+    status, page = client.get(persona.dogs_from)
+    dogs = sorted({int(found) for found in re.findall(rb'href="(?:/owner)?/dogs/(\d+)/"', page)})
     if status != 200 or not dogs:
         raise RuntimeError(f"no dogs listed for a signed-in user (status {status})")
     return dogs
@@ -233,7 +243,7 @@ def drive(port: int) -> int:
     for index, persona in enumerate(personas_for(USERS)):
         client = Client(port)
         sign_in(client, persona.username)
-        users.append((client, persona, dogs_of(client), SEED + index))
+        users.append((client, persona, dogs_of(client, persona), SEED + index))
     threads = [
         threading.Thread(target=simulated_user, args=(*user, run), daemon=True) for user in users
     ]

@@ -218,7 +218,7 @@ class Server:
         self.process.wait(timeout=10)
         self.process = None
 
-    def signed_in_client(self) -> Client:
+    def signed_in_client(self, username: str = "vet") -> Client:
         client = Client(self.port)
-        sign_in(client)
+        sign_in(client, username)
         return client

@@ -1,15 +1,16 @@
 """Nothing lost: gunicorn killed with SIGKILL in the middle of writes keeps every write it answered.
 
-Two clients signed in as the demo vet post lab results and photo uploads through the real forms
-while, at a random moment, the whole gunicorn process group (master and workers) is killed with
-SIGKILL. After KILLS rounds the server is started once more and every write that received its
+Two writers, each signed in as the demo vet and as the demo owner, post lab results and photo
+uploads through the clinic's forms and task completions and itch scores with a photo through the
+owner portal's, while, at a random moment, the whole gunicorn process group (master and workers)
+is killed with SIGKILL. After KILLS rounds the server is started once more and every write that received its
 redirect (the acknowledgement) must be in the database exactly once and intact: the lab value as
 typed, with its history row; the photo's pixels as uploaded, its files whole and served by the
-scoped view. Writes cut off before their answer may be there or not, but never half there. The
+scoped view; the done mark once, however often it was tapped; the itch score with its photo. Writes cut off before their answer may be there or not, but never half there. The
 database must then pass its engine's integrity checks.
 
-WRITE_ACTIONS is the table of writes: add a row for each new kind (the owner portal's task
-completion, the API's writes) with how it is sent and how it is found again.
+WRITE_ACTIONS is the table of writes: add a row for each new kind (the API's writes) with who
+sends it, how it is sent and how it is found again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,14 +58,21 @@ def post_form(client: Client, path: str, fields: dict[str, str]) -> int:
     return status
 
 
-def post_file(client: Client, path: str, fields: dict[str, str], name: str, content: bytes) -> int:
+def post_file(
+    client: Client,
+    path: str,
+    fields: dict[str, str],
+    name: str,
+    content: bytes,
+    field: str = "image",
+) -> int:
     boundary = uuid.uuid4().hex
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
         for key, value in fields.items()
     ]
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n".encode()
         + content
         + f"\r\n--{boundary}--\r\n".encode()
@@ -128,11 +136,12 @@ def send_photo(client: Client, dog: int, number: int) -> tuple[int, str]:
     return status, f"photo with pixels {pixels}"
 
 
-def stored_photos(store: Store, dog: int) -> Counter[str]:
-    """Every photo record's pixels; a record naming a missing, partial or broken file says so."""
+def photo_files(store: Store, dog: int, uploaded_by: str) -> Counter[str]:
+    """Pixels of every photo record this user uploaded; a missing, partial or broken file says so."""
     found: Counter[str] = Counter()
     for image, thumbnail in store.rows(
-        f"SELECT image, thumbnail FROM clinic_photo WHERE dog_id = {int(dog)}"
+        "SELECT p.image, p.thumbnail FROM clinic_photo p JOIN auth_user u ON u.id = p.uploaded_by_id"
+        f" WHERE p.dog_id = {int(dog)} AND u.username = '{uploaded_by}'"
     ):
         problems = [
             name
@@ -145,12 +154,119 @@ def stored_photos(store: Store, dog: int) -> Counter[str]:
                 small.load()
         except OSError as error:
             problems.append(f"{image}: {error}")
-        found[f"BROKEN photo {problems}" if problems else f"photo with pixels {pixels}"] += 1
+        found[f"BROKEN photo {problems}" if problems else pixels] += 1
+    return found
+
+
+def stored_photos(store: Store, dog: int) -> Counter[str]:
+    return Counter(
+        {
+            key if key.startswith("BROKEN") else f"photo with pixels {key}": count
+            for key, count in photo_files(store, dog, "vet").items()
+        }
+    )
+
+
+# --- the owner's done marks: each write taps one of the tasks due, a second tap keeps the first
+# mark, so the tasks are fewer than the writes; filled by `due_care` before the first round
+DUE_CARE: list[dict[str, str]] = []
+# the demo's home care starts today: started a week ago, it leaves missed days to mark as well
+HOME_CARE = ("antimicrobial_bathing", "topical_dmso", "protective_garment")
+HIDDEN_FIELD = re.compile(rb'name="(item|task|day|slot)" value="([^"]*)"')
+
+
+def start_home_care_a_week_ago(vet: Client, store: Store, dog: int) -> None:
+    started = (date.today() - timedelta(days=7)).isoformat()
+    treatments = ", ".join(f"'{name}'" for name in HOME_CARE)
+    for (item,) in store.rows(
+        f"SELECT id FROM clinic_planitem WHERE dog_id = {int(dog)} AND treatment IN ({treatments})"
+    ):
+        fields = {
+            "start": started,
+            "end": "",
+            "interval_hours": "",
+            "route": "",
+            "instructions": "",
+            "action": "save",
+        }
+        assert post_form(vet, f"/dogs/{dog}/plan/{item}/edit/", fields) == 302
+
+
+def due_care(owner: Client, dog: int) -> list[dict[str, str]]:
+    """The tasks the owner's page offers to mark done for this dog, today's and missed."""
+    status, page = owner.get("/owner/")
+    assert status == 200
+    forms = page.split(f'action="/owner/dogs/{dog}/done/">'.encode())[1:]
+    return [
+        {
+            name.decode(): value.decode()
+            for name, value in HIDDEN_FIELD.findall(form.split(b"</form>")[0])
+        }
+        for form in forms
+    ]
+
+
+def done_mark(item: str, task: str, day: str, slot: str) -> str:
+    return f"{task} of plan item {item} on {day} slot {slot} by owner, 1 history row"
+
+
+def send_task_done(client: Client, dog: int, number: int) -> tuple[int, str]:
+    fields = DUE_CARE[(number // len(WRITE_ACTIONS)) % len(DUE_CARE)]
+    status = post_form(client, f"/owner/dogs/{dog}/done/", fields)
+    return status, done_mark(**fields)
+
+
+def stored_done_marks(store: Store, dog: int) -> Counter[str]:
+    rows = store.rows(
+        "SELECT d.plan_item_id, d.task, d.day, d.slot, u.username,"
+        " (SELECT count(*) FROM portal_historicalcaredone h"
+        "  WHERE h.id = d.id AND h.history_type = '+')"
+        " FROM portal_caredone d JOIN auth_user u ON u.id = d.done_by_id"
+        f" WHERE d.dog_id = {int(dog)}"
+    )
+    return Counter(
+        f"{task} of plan item {item} on {day} slot {slot} by {who}, {history} history row"
+        for item, task, day, slot, who, history in rows
+    )
+
+
+# --- the owner's diary: an itch score with a photo from the phone, stored both or neither; the
+# note names the photo's pixels, so each score is matched with its own photo
+
+
+def send_itch_with_photo(client: Client, dog: int, number: int) -> tuple[int, str]:
+    content, pixels = photo_png(50_000 + number)
+    score, note = number % 11, f"write {number}, photo {pixels}"
+    fields = {"score": str(score), "day": TODAY, "note": note}
+    status = post_file(
+        client, f"/owner/dogs/{dog}/diary/", fields, f"itch-{number}.png", content, "photo"
+    )
+    return status, f"itch {score} on {TODAY} ({note}) with its photo"
+
+
+def stored_itch_with_photos(store: Store, dog: int) -> Counter[str]:
+    photos = photo_files(store, dog, "owner")
+    found: Counter[str] = Counter(
+        {f"BROKEN {key}": count for key, count in photos.items() if key.startswith("BROKEN")}
+    )
+    for score, day, note in store.rows(
+        f"SELECT score, day, note FROM portal_itchscore WHERE dog_id = {int(dog)}"
+    ):
+        pixels = note.rpartition("photo ")[2]
+        if photos[pixels] > 0:
+            photos[pixels] -= 1
+            found[f"itch {score} on {day} ({note}) with its photo"] += 1
+        else:
+            found[f"BROKEN itch {score} on {day} ({note}) without its photo"] += 1
+    for pixels, count in (+photos).items():
+        if not pixels.startswith("BROKEN"):
+            found[f"BROKEN photo {pixels} without its itch score"] += count
     return found
 
 
 class WriteAction(NamedTuple):
     name: str
+    who: str  # the demo user who sends it
     # (client, dog id, write number) -> (HTTP status, how the write reads once stored)
     send: Callable[[Client, int, int], tuple[int, str]]
     # (store, dog id) -> how every stored write of this kind reads, counted
@@ -158,10 +274,13 @@ class WriteAction(NamedTuple):
 
 
 WRITE_ACTIONS = [
-    WriteAction("lab result", send_lab_value, stored_lab_values),
-    WriteAction("photo upload", send_photo, stored_photos),
-    # the owner portal adds its task completion here (send through the owner's form, read back)
+    WriteAction("lab result", "vet", send_lab_value, stored_lab_values),
+    WriteAction("photo upload", "vet", send_photo, stored_photos),
+    WriteAction("task done", "owner", send_task_done, stored_done_marks),
+    WriteAction("itch score with photo", "owner", send_itch_with_photo, stored_itch_with_photos),
 ]
+# a second tap of the same task is acknowledged and keeps the one mark: counted once
+TAPPED_AGAIN = {"task done"}
 ACKNOWLEDGED = (302, 303)
 
 
@@ -181,26 +300,29 @@ class Ledger:
             return self.next_number
 
 
-def write_until_killed(client: Client, dog: int, ledger: Ledger) -> None:
+def write_until_killed(clients: dict[str, Client], dog: int, ledger: Ledger) -> None:
     """Write until the server stops answering; the last write is usually cut off mid-request."""
     try:
         while True:
             number = ledger.number()
             action = WRITE_ACTIONS[number % len(WRITE_ACTIONS)]
             try:
-                status, expected = action.send(client, dog, number)
+                status, expected = action.send(clients[action.who], dog, number)
             except (OSError, http.client.HTTPException):
                 # killed before the answer: the write may or may not have been committed
                 with ledger.lock:
                     ledger.unanswered[action.name][f"#{number}"] += 1
                 return
             with ledger.lock:
-                if status in ACKNOWLEDGED:
+                if status in ACKNOWLEDGED and action.name in TAPPED_AGAIN:
+                    ledger.acknowledged[action.name][expected] = 1
+                elif status in ACKNOWLEDGED:
                     ledger.acknowledged[action.name][expected] += 1
                 else:
                     ledger.refused.append(f"{action.name} #{number}: {status}")
     finally:
-        client.close()
+        for client in clients.values():
+            client.close()
 
 
 def answered(ledger: Ledger) -> int:
@@ -211,11 +333,12 @@ def answered(ledger: Ledger) -> int:
 def one_round(server: Server, dog: int, ledger: Ledger, rng: random.Random) -> None:
     """Start the server, write from WRITERS clients, SIGKILL everything at a random moment."""
     server.start()
-    clients = [server.signed_in_client() for _ in range(WRITERS)]
+    users = {action.who for action in WRITE_ACTIONS}
+    clients = [{who: server.signed_in_client(who) for who in users} for _ in range(WRITERS)]
     before = answered(ledger)
     writers = [
-        threading.Thread(target=write_until_killed, args=(client, dog, ledger))
-        for client in clients
+        threading.Thread(target=write_until_killed, args=(signed_in, dog, ledger))
+        for signed_in in clients
     ]
     for writer in writers:
         writer.start()
@@ -250,7 +373,12 @@ def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path)
         server.start()
         client = server.signed_in_client()
         dog = biscuit_id(client)
+        start_home_care_a_week_ago(client, store, dog)
         client.close()
+        owner = server.signed_in_client("owner")
+        DUE_CARE[:] = due_care(owner, dog)
+        owner.close()
+        assert len(DUE_CARE) > KILLS, DUE_CARE
         before = {a.name: a.stored(store, dog) for a in WRITE_ACTIONS}
         server.kill()
 
@@ -293,5 +421,5 @@ def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path)
         }
         print(
             f"{store.engine}: {KILLS} kills; (acknowledged, cut off) per write: {report}; "
-            f"{listed} photos served intact"
+            f"{listed} photos served intact; {len(DUE_CARE)} tasks due to tap"
         )

@@ -58,9 +58,9 @@ def screenshot_path(name: str) -> str:
 
 
 def sign_in(page: Page, base: str, username: str = "alice", password: str = "") -> None:
-    """Sign in through the login form and wait for the dashboard."""
+    """Sign in through the login form and wait for the dashboard (an owner's: the portal)."""
     page.goto(f"{base}/login/")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password or PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/owner/"))

@@ -1,12 +1,12 @@
-"""Accessibility: axe-core finds no serious or critical violation on the vet's main pages.
+"""Accessibility: axe-core finds no serious or critical violation on the vet's main pages and
+every owner page (the owner's at a phone's width).
 
 axe-core comes from the npm registry (`make test` installs the pinned version into var/node, see
 the Makefile) and Playwright injects it into each page served by the live server to Debian's
 chromium, after the page and its htmx panels have loaded. The demo data gives every page
 something to show: plans, tapers, monitoring, photos, lab trends.
 
-PAGES is a table: one row per page, with who signs in to see it. The owner portal's pages are
-added here, with the owner as the one signing in.
+PAGES is a table: one row per page, with who signs in to see it and how wide the window is.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page
 
 from cutis.clinic.models import Dog, PlanItem
+from cutis.portal.services.invitations import invite_owner
 from tests.web.browser import chromium, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +36,7 @@ AXE = Path(os.environ.get("CUTIS_AXE", ROOT / "var/node/node_modules/axe-core/ax
 DEMO_PASSWORD = "cutis-demo"
 # what fails the test; moderate and minor findings are printed, not failed
 BLOCKING = ("serious", "critical")
+DESK, PHONE = 1280, 375  # window widths in CSS pixels: the clinic's screen, the owner's phone
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Demo:
     dog: Dog
     visit_id: int
     taper_id: int
+    invitation_token: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class A11yPage:
     user: str = "vet"
     # something to do on the page before it is checked (e.g. submit a form to show its errors)
     then: Callable[[Page], None] | None = None
+    width: int = DESK
 
 
 def dog_page(name: str, *more: Callable[[Demo], Any]) -> Callable[[Demo], str]:
@@ -88,6 +94,20 @@ PAGES: dict[str, A11yPage] = {
     "photo upload": A11yPage(dog_page("clinic:photo_upload")),
     "photo comparison": A11yPage(dog_page("clinic:photo_compare")),
     "not found": A11yPage(lambda demo: "/dogs/999999/"),
+    # the owner portal, on the owner's phone (the handout PDF and the calendar feed are files)
+    "owner: today": A11yPage(lambda demo: reverse("portal:home"), user="owner", width=PHONE),
+    "owner: the plan": A11yPage(dog_page("portal:dog"), user="owner", width=PHONE),
+    "owner: itch and photos": A11yPage(dog_page("portal:diary"), user="owner", width=PHONE),
+    "owner: itch score with errors": A11yPage(dog_page("portal:diary"), user="owner",
+                                              then=submit_empty, width=PHONE),
+    "owner: calendar link": A11yPage(lambda demo: reverse("portal:calendar"), user="owner",
+                                     width=PHONE),
+    "owner: invitation": A11yPage(
+        lambda demo: reverse("portal:accept", args=[demo.invitation_token]), user="",
+        width=PHONE),
+    "owner: invitation with errors": A11yPage(
+        lambda demo: reverse("portal:accept", args=[demo.invitation_token]), user="",
+        then=submit_empty, width=PHONE),
 }
 
 
@@ -117,7 +137,10 @@ def demo(settings: Any) -> Demo:
     visit = dog.visits.filter(voided_at__isnull=True).first()
     taper = PlanItem.objects.filter(dog=dog, treatment="glucocorticoid_taper").first()
     assert visit is not None and taper is not None
-    return Demo(dog=dog, visit_id=visit.pk, taper_id=taper.pk)
+    _invitation, token = invite_owner(dog, name="Rosa", email="rosa@example.org",
+                                      invited_by=User.objects.get(username="vet"),
+                                      now=timezone.now())
+    return Demo(dog=dog, visit_id=visit.pk, taper_id=taper.pk, invitation_token=token)
 
 
 def test_the_check_fails_a_page_with_an_unlabelled_field_and_an_image_without_alt() -> None:
@@ -132,22 +155,23 @@ def test_the_check_fails_a_page_with_an_unlabelled_field_and_an_image_without_al
     assert {"image-alt", "label"} <= blocking
 
 
-def test_the_vets_main_pages_have_no_serious_or_critical_violation(
+def test_the_vets_main_pages_and_the_owners_have_no_serious_or_critical_violation(
     live_server: Any, demo: Demo
 ) -> None:
     assert AXE.is_file(), f"{AXE} is missing: `make test` installs axe-core with npm"
     found: dict[str, list[str]] = {}
     with chromium() as browser:
-        for user in sorted({page.user for page in PAGES.values()}):
+        for user, width in sorted({(page.user, page.width) for page in PAGES.values()}):
             # axe is injected as an inline script: a test tool's privilege, so the page's CSP
             # is bypassed here (the CSP itself is checked by tests/web/test_deployment.py)
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+            context = browser.new_context(viewport={"width": width, "height": 900},
+                                          bypass_csp=True)
             page = context.new_page()
             page.set_default_timeout(15_000)
             if user:
                 sign_in(page, live_server.url, user, DEMO_PASSWORD)
             for name, row in PAGES.items():
-                if row.user != user:
+                if (row.user, row.width) != (user, width):
                     continue
                 page.goto(f"{live_server.url}{row.url(demo)}", wait_until="networkidle")
                 if row.then is not None:

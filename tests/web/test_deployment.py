@@ -1,9 +1,10 @@
 """Hardened deployment: production settings, security headers on every page, secure cookies.
 
-HEADER_PAGES is the table of pages whose headers are checked; add a row for each new page (the
-owner portal's, the API's): its URL name, the arguments for a dog, who opens it, and whether it is
-an HTML page under the site's Content-Security-Policy or a file with a stricter policy of its own.
-Every HTML row is also opened in a real browser, which must refuse nothing.
+HEADER_PAGES is the table of pages whose headers are checked; add a row for each new page: its URL
+name, the arguments for a dog, who opens it, and whether it is an HTML page under the site's
+Content-Security-Policy, a file with a stricter policy of its own, or the API's docs page with
+its own. Every HTML row is also opened in a real browser, by the same visitor, which must refuse
+nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +25,17 @@ from django.test import Client
 from django.urls import reverse
 
 from cutis.clinic.models import Dog, Observation
+from cutis.web.csp import API_DOCS_POLICY
 from tests.web.browser import chromium, new_page, sign_in
 from tests.web.conftest import client_for
-from tests.web.test_permissions import photo, taper_item, visit
+from tests.web.test_permissions import (
+    feed_token,
+    invitation_token,
+    photo,
+    portal_photo,
+    taper_item,
+    visit,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 Args = Callable[[Dog], dict[str, Any]]
@@ -44,8 +53,9 @@ class HeaderPage(NamedTuple):
     name: str  # URL name
     args: Args
     who: str  # "vet" (of the dog's clinic), "owner" or "anonymous"
-    # "page": under the site's policy; "file": a photo or chart with its own policy, which loads
-    # nothing (default-src 'none') and runs no script (a chart's SVG keeps its inline styles)
+    # "page": under the site's policy; "file": a photo, chart, PDF, calendar or schema with its own
+    # policy, which loads nothing (default-src 'none') and runs no script (a chart's SVG keeps its
+    # inline styles); "docs": the API's Swagger UI, under a policy of its own (cutis.web.csp)
     kind: str
     status: int = 200
 
@@ -82,8 +92,21 @@ HEADER_PAGES = [
     HeaderPage("clinic:plan_taper_print",
                lambda dog: {"dog_id": dog.pk, "item_id": taper_item(dog)}, "vet", "page"),
     HeaderPage("clinic:monitoring", dog_args, "vet", "page"),
+    # the owner portal, as the owner; the invitation and the calendar feed open by their token
+    HeaderPage("portal:home", no_args, "owner", "page"),
+    HeaderPage("portal:dog", dog_args, "owner", "page"),
+    HeaderPage("portal:diary", dog_args, "owner", "page"),
+    HeaderPage("portal:calendar", no_args, "owner", "page"),
+    HeaderPage("portal:handout", dog_args, "owner", "file"),
+    HeaderPage("portal:photo", portal_photo, "owner", "file"),
+    HeaderPage("portal:feed", feed_token, "anonymous", "file"),
+    HeaderPage("portal:accept", invitation_token, "anonymous", "page"),
+    # the API: its docs page and schema open without a token
+    HeaderPage("api:openapi-view", no_args, "anonymous", "docs"),
+    HeaderPage("api:openapi-json", no_args, "anonymous", "file"),
 ]
 HTML_PAGES = [row for row in HEADER_PAGES if row.kind == "page"]
+BROWSER_PAGES = [row for row in HEADER_PAGES if row.kind in ("page", "docs")]
 
 # every response, whatever it is
 COMMON_HEADERS = {
@@ -135,6 +158,10 @@ def test_every_page_sends_the_security_headers(
         assert header == django_settings.CONTENT_SECURITY_POLICY
         assert policy["script-src"] == policy["style-src"] == ["'self'"]
         assert policy["frame-ancestors"] == ["'none'"]
+    elif row.kind == "docs":
+        assert header == API_DOCS_POLICY
+        assert policy["script-src"] == ["'self'"]
+        assert policy["frame-ancestors"] == ["'none'"]
     else:
         assert policy["default-src"] == ["'none'"]
         assert "script-src" not in policy
@@ -152,19 +179,37 @@ def test_no_page_carries_inline_script_style_or_event_handlers(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_browser_refuses_nothing_on_any_page(
-    live_server: Any, vet_a: User, dog_a: Dog
+    live_server: Any, vet_a: User, owner_user: User, dog_a: Dog
 ) -> None:
     Observation.objects.create(dog=dog_a, code="weight", value=12.4, unit="kg")
-    vet_rows = [row for row in HTML_PAGES if row.who == "vet"]
+    usernames = {"vet": vet_a.username, "owner": owner_user.username, "anonymous": ""}
+    with chromium() as browser:
+        for who, username in usernames.items():
+            page = new_page(browser)
+            if username:
+                sign_in(page, live_server.url, username)
+            for row in (row for row in BROWSER_PAGES if row.who == who):
+                path = reverse(row.name, kwargs=row.args(dog_a))
+                response = page.goto(f"{live_server.url}{path}")
+                assert response is not None
+                assert response.status == row.status, row.name
+                page.wait_for_load_state("networkidle")
+            page.close()
+    # chromium() fails here if the policy refused any script, style or image
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_page_draws_its_operations_under_its_own_policy(live_server: Any) -> None:
     with chromium() as browser:
         page = new_page(browser)
-        sign_in(page, live_server.url)
-        for row in vet_rows:
-            response = page.goto(f"{live_server.url}{reverse(row.name, kwargs=row.args(dog_a))}")
-            assert response is not None
-            assert response.status == row.status, row.name
-            page.wait_for_load_state("networkidle")
-    # chromium() fails here if the policy refused any script, style or image
+        page.goto(f"{live_server.url}{reverse('api:openapi-view')}")
+        page.locator(".opblock").first.wait_for()
+        assert page.locator(".opblock").count() > 5
+        assert "Cutis API" in page.inner_text("body")
+        # an opened operation shows its selects, whose arrows are the stylesheet's data: images
+        page.locator(".opblock-summary").first.click()
+        page.locator(".opblock-body select").first.wait_for()
+        page.wait_for_load_state("networkidle")
 
 
 def test_the_browser_check_catches_what_the_policy_refuses() -> None:

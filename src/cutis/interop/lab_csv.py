@@ -35,6 +35,8 @@ def dog_number(text: str) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= LARGEST_ID else None
+
+
 MAX_ROWS = 5000
 # set on a row whose cell count differs from the header's (a stray comma shifts every column)
 WIDTH = "(cells)"

@@ -31,6 +31,7 @@ from cutis.clinic.services.photos import (
     store_photo,
     void_photo,
 )
+from cutis.web.csp import FILE_POLICY
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -178,7 +179,7 @@ def _serve(request: HttpRequest, dog_id: int, photo_id: int, *, thumbnail: bool)
     response = FileResponse(stored, content_type=content_type_of(stored.name or ""))
     # a patient's photo: kept by the browser for a while, never by a shared cache
     response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = FILE_POLICY
     return response
 
 

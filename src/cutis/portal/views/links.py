@@ -30,6 +30,7 @@ from cutis.portal.services.invitations import (
     open_invitation,
     send_invitation,
 )
+from cutis.web.csp import FILE_POLICY
 
 GONE = 410
 
@@ -114,4 +115,5 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("no such calendar")
     response = HttpResponse(owner_calendar(owner), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="cutis-home-care.ics"'
+    response["Content-Security-Policy"] = FILE_POLICY
     return response

@@ -19,6 +19,7 @@ from cutis.portal.services.care import CareError, current_series, mark_done, tod
 from cutis.portal.services.diary import DiaryError, owner_photos, record_itch
 from cutis.portal.services.handout import handout_pdf
 from cutis.portal.services.words import plan_in_words
+from cutis.web.csp import FILE_POLICY
 
 
 def dog_context(owner: Owner | None, dog: Dog) -> dict[str, Any]:
@@ -125,6 +126,7 @@ def photo(request: HttpRequest, dog_id: int, photo_id: int) -> FileResponse:
         raise Http404("photo file missing") from None
     response = FileResponse(handle, content_type=content_type_of(handle.name or ""))
     response["Cache-Control"] = "private, no-cache"
+    response["Content-Security-Policy"] = FILE_POLICY
     return response
 
 
@@ -136,4 +138,5 @@ def handout(request: HttpRequest, dog_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{dog.name}-home-care.pdf"'
     response["Cache-Control"] = "private, no-cache"
+    response["Content-Security-Policy"] = FILE_POLICY
     return response
