@@ -10,6 +10,7 @@ from django.test import Client
 
 from cutis.api.tokens import issue_token
 from cutis.clinic.models import Clinic, Dog, Owner
+from tests.interop.conftest import demo_dogs  # noqa: F401 (the demo the README's examples use)
 from tests.web.conftest import (  # noqa: F401 (the web tests' personas and dogs)
     admin_a,
     clinic_a,

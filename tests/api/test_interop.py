@@ -18,7 +18,6 @@ from cutis.api.tokens import issue_token, revoke_token
 from cutis.clinic.models import Dog, Observation
 from cutis.interop.lab_csv import file_sha256
 from tests.api.conftest import api_client, post_json
-from tests.interop.conftest import demo_dogs  # noqa: F401 (the demo, as the README's examples use)
 
 pytestmark = pytest.mark.django_db
 LOINC = "http://loinc.org"
@@ -208,17 +207,22 @@ def test_a_revoked_admin_token_exports_nothing(admin_a: User) -> None:
     assert response.status_code == 401
 
 
-@pytest.mark.usefixtures("demo_dogs")
-def test_the_readmes_example_files_go_through_on_the_demo() -> None:
+def test_the_readmes_example_files_go_through_on_the_demo(demo_dogs: list[Dog]) -> None:
+    """The README names the demo's dogs as a fresh demo numbers them: Biscuit 1, Coco 3."""
+    fresh_ids = {1: "Biscuit", 3: "Coco"}
+    pk = {number: next(d.pk for d in demo_dogs if d.name == name)
+          for number, name in fresh_ids.items()}
     client = api_client(User.objects.get(username="vet"))
     bundle_text = (EXAMPLES / "labs-bundle.json").read_text()
-    imported = client.post("/api/v1/dogs/1/fhir/observations", bundle_text,
+    imported = client.post(f"/api/v1/dogs/{pk[1]}/fhir/observations", bundle_text,
                            content_type="application/fhir+json")
     assert imported.status_code == 201
     assert [i["observation"]["shown"] for i in imported.json()["imported"]] == [
         "10.42 mg/dL", "0.9955 mg/dL"]
-    text = (EXAMPLES / "labs.csv").read_text()
+    header, *rows = (EXAMPLES / "labs.csv").read_text().splitlines()
+    renumbered = [f"{pk[int(dog_id)]},{rest}" for dog_id, rest in (r.split(",", 1) for r in rows)]
+    text = "\n".join([header, *renumbered]) + "\n"
     committed = post_csv(client, text, commit=file_sha256(text))
     assert committed.status_code == 201
-    assert [(r["line"], r["already_recorded"]) for r in committed.json()["rows"]] == [
-        (2, False), (3, False), (4, False)]
+    assert [(r["line"], r["observation"]["shown"]) for r in committed.json()["rows"]] == [
+        (2, "11.62 mg/dL"), (3, "11.9 mg/dL"), (4, "1.012")]

@@ -138,6 +138,9 @@ def throwaway_store(data_dir: Path, name: str) -> Iterator[Store]:
         yield Store("sqlite", "", data_dir)
         return
     admin = postgresql_admin_url(suite_url)
+    # named after the suite's own database: suites of other checkouts share the server, and a
+    # fixed name let one run drop the database another run was using
+    name = f"{urlsplit(suite_url).path.lstrip('/')}_{name}"
     identifier = sql.Identifier(name)
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier))
