@@ -7,15 +7,18 @@ A record outside the caller's reach is a 404, never a 403, so its existence is n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import AuthorizationError
 
 from cutis.api.models import ApiToken
 from cutis.clinic.models import Dog, Owner, StaffMember
 from cutis.clinic.services.plan import may_prescribe
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,14 @@ class Caller:
         if not may_prescribe(staff):
             raise AuthorizationError(message="only a vet changes the treatment plan")
         return staff
+
+
+def standing_one(records: QuerySet[M], record_id: int, missing: str) -> M:
+    """The record with this id among `records` unless voided; a 404 saying `missing` otherwise."""
+    found = records.filter(voided_at__isnull=True, pk=record_id).first()
+    if found is None:
+        raise Http404(missing)
+    return found
 
 
 def caller(request: HttpRequest) -> Caller:

@@ -6,13 +6,13 @@ import datetime
 from typing import Any
 
 from django.db.models import F
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
 from cutis.api.errors import READ, WRITE
 from cutis.api.fields import Day, Entry, record_id
-from cutis.api.scope import caller
+from cutis.api.scope import caller, standing_one
 from cutis.clinic.models import Dog, MonitoringItem
 from cutis.clinic.services.monitoring import label, mark_done, schedule_for_plan, set_due
 
@@ -56,10 +56,7 @@ def check_out(item: MonitoringItem, today: datetime.date) -> dict[str, Any]:
 
 
 def _check(dog: Dog, item_id: int) -> MonitoringItem:
-    found = dog.monitoring.filter(voided_at__isnull=True, pk=item_id).first()
-    if found is None:
-        raise Http404("no such check")
-    return found
+    return standing_one(dog.monitoring.all(), item_id, "no such check")
 
 
 @router.get(

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cutis.api.errors import READ, WRITE
 from cutis.api.fields import Day, Entry, Flag, Line, Number, OneOf, VoidIn, record_id
-from cutis.api.scope import caller
+from cutis.api.scope import caller, standing_one
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.labs import (
     RESULT_TESTS,
@@ -93,10 +93,7 @@ def observation_out(observation: Observation) -> dict[str, Any]:
 
 
 def _observation(dog: Dog, observation_id: int) -> Observation:
-    found = dog.observations.filter(voided_at__isnull=True, pk=observation_id).first()
-    if found is None:
-        raise Http404("no such result")
-    return found
+    return standing_one(dog.observations.all(), observation_id, "no such result")
 
 
 @router.get(

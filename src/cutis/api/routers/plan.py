@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictInt
@@ -18,7 +18,7 @@ from pydantic import Field, StrictInt
 from cutis.api.errors import READ, WRITE
 from cutis.api.fields import Day, Entry, Note, Number, OneOf, VoidIn, record_id
 from cutis.api.public_formats import treatment_ids
-from cutis.api.scope import caller
+from cutis.api.scope import caller, standing_one
 from cutis.clinic.models import ROUTE_CHOICES, Dog, PlanItem
 from cutis.clinic.services.cases import knowledge, latest_visit
 from cutis.clinic.services.plan import (
@@ -126,10 +126,7 @@ def item_out(item: PlanItem) -> dict[str, Any]:
 
 
 def _item(dog: Dog, item_id: int) -> PlanItem:
-    found = dog.plan_items.filter(voided_at__isnull=True, pk=item_id).first()
-    if found is None:
-        raise Http404("no such plan item")
-    return found
+    return standing_one(dog.plan_items.all(), item_id, "no such plan item")
 
 
 @router.get(

@@ -6,14 +6,14 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from cutis.api.errors import READ, WRITE
 from cutis.api.fields import Count, Day, Entry, Flag, Note, Number, OneOf, VoidIn, record_id
 from cutis.api.forms import cleaned
-from cutis.api.scope import caller
+from cutis.api.scope import caller, standing_one
 from cutis.clinic.forms import VisitForm
 from cutis.clinic.models import Dog, Lesion, Visit
 from cutis.clinic.services.cases import knowledge
@@ -78,10 +78,7 @@ def as_typed(value: float) -> str:
 
 
 def _visit(dog: Dog, visit_id: int) -> Visit:
-    found = dog.visits.filter(voided_at__isnull=True, pk=visit_id).first()
-    if found is None:
-        raise Http404("no such visit")
-    return found
+    return standing_one(dog.visits.all(), visit_id, "no such visit")
 
 
 @router.get(
@@ -160,16 +157,8 @@ def lesion_out(lesion: Lesion) -> dict[str, Any]:
 
 
 def _lesion(dog: Dog, lesion_id: int) -> Lesion:
-    found = (
-        Lesion.objects.filter(
-            visit__dog=dog, voided_at__isnull=True, visit__voided_at__isnull=True, pk=lesion_id
-        )
-        .select_related("visit")
-        .first()
-    )
-    if found is None:
-        raise Http404("no such lesion")
-    return found
+    on_standing_visits = Lesion.objects.filter(visit__dog=dog, visit__voided_at__isnull=True)
+    return standing_one(on_standing_visits.select_related("visit"), lesion_id, "no such lesion")
 
 
 @router.get(
