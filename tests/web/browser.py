@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.web.conftest import PASSWORD
@@ -36,6 +37,10 @@ def chromium() -> Iterator[Browser]:
         finally:
             browser.close()
             REFUSALS.pop(id(browser), None)
+            # the ORM calls made inside the block ran in Playwright's context, where Django keeps
+            # connections apart from the test's: close them, or PostgreSQL cannot drop the test
+            # database at the end of the run ("being accessed by other users")
+            connections.close_all()
         assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
