@@ -324,3 +324,44 @@ def test_no_cached_body_holds_text_whose_blanks_matter() -> None:
         assert "<pre" not in text and "<textarea" not in text, name
         bodies.extend(included.findall(text))
     assert len(seen) > 5
+
+
+def test_the_dashboard_alert_goes_at_the_next_request_once_the_steroid_is_voided(
+    vet_a: User, dog_a: Dog
+) -> None:
+    client = client_for(vet_a)
+    before = client.get("/").content.decode()
+    assert "<strong>Biscuit</strong>" in before and "taper" in before
+    prednisolone = dog_a.medications.get(drug="prednisolone")
+    prednisolone.voided_at = timezone.now()
+    prednisolone.void_reason = "entered on the wrong dog"
+    prednisolone.save()
+    after = client.get("/").content.decode()
+    assert "<strong>Biscuit</strong>" not in after
+    assert "No open critical alerts." in after
+
+
+def test_an_unchanged_clinics_dashboard_assesses_no_dog_again(vet_a: User, dog_a: Dog) -> None:
+    client = client_for(vet_a)
+    first = client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/").content.decode()
+    tables = {query["sql"].split(" FROM ", 1)[1].split()[0] for query in queries
+              if " FROM " in query["sql"]}
+    assert without_tokens(again) == without_tokens(first)
+    # reading a dog's record for its assessment would ask for its visits, labs and medications
+    assert not tables & {'"clinic_visit"', '"clinic_observation"', '"clinic_medication"'}
+
+
+def test_the_trends_page_follows_a_new_result_and_a_voided_one(vet_a: User, dog_a: Dog) -> None:
+    client = client_for(vet_a)
+    assert "No creatinine recorded yet." in client.get(f"/dogs/{dog_a.pk}/trends/").content.decode()
+    Observation.objects.create(dog=dog_a, code="creatinine", date=TODAY(), value=1.4, unit="mg/dL")
+    with_result = client.get(f"/dogs/{dog_a.pk}/trends/").content.decode()
+    assert "No creatinine recorded yet." not in with_result
+    assert f"/dogs/{dog_a.pk}/trends/creatinine.svg" in with_result
+    result = dog_a.observations.get(code="creatinine")
+    result.voided_at = timezone.now()
+    result.void_reason = "haemolysed sample"
+    result.save()
+    assert "No creatinine recorded yet." in client.get(f"/dogs/{dog_a.pk}/trends/").content.decode()

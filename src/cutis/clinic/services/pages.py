@@ -1,4 +1,4 @@
-"""The dog's page and assessment page, rebuilt only when the dog's record changes.
+"""The dog's page, its assessment page and its dashboard alerts, rebuilt only when its record changes.
 
 Every write to a dog's record (the dog itself, its owners, visits, lesions, labs, photos, plan,
 monitoring, saved assessments, and any later model that points at one of them) gives the dog a new
@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -38,6 +38,8 @@ from django.utils.safestring import SafeString, mark_safe
 from cutis import ENGINE_VERSION
 from cutis.clinic.models import Clinic, Dog, Owner
 from cutis.clinic.services.cases import knowledge
+
+T = TypeVar("T")
 
 # a body is drawn without the request; its forms carry this input, swapped for the viewer's token
 CSRF_PLACEHOLDER = "cutis-csrf-placeholder"
@@ -77,27 +79,30 @@ def _templates(folder: Any) -> Iterable[Any]:
             yield entry
 
 
+def _record_key(dog: Dog, part: str, variant: str, day: str) -> str:
+    """A cache key that changes with anything the dog's record, the code or the day changes."""
+    created = str(dog.created.timestamp())
+    return ":".join(
+        ("page", fingerprint(), part, variant, str(dog.pk), created, str(dog.record_stamp), day)
+    )
+
+
+def cached_for_record(dog: Dog, part: str, variant: str, day: str, compute: Callable[[], T]) -> T:
+    """What `compute` gives for this dog on this day, from the cache while the record is unchanged."""
+    key = _record_key(dog, part, variant, day)
+    page_cache = caches["pages"]
+    found: T | None = page_cache.get(key)
+    if found is None:
+        found = compute()
+        page_cache.set(key, found, BODY_TIMEOUT_SECONDS)
+    return found
+
+
 def cached_body(
     request: Any, dog: Dog, part: str, variant: str, day: str, draw: Callable[[], str]
 ) -> SafeString:
     """The body `draw` renders for this dog, from the cache while the record is unchanged."""
-    key = ":".join(
-        (
-            "page",
-            fingerprint(),
-            part,
-            variant,
-            str(dog.pk),
-            str(dog.created.timestamp()),
-            str(dog.record_stamp),
-            day,
-        )
-    )
-    page_cache = caches["pages"]
-    body = page_cache.get(key)
-    if body is None:
-        body = draw()
-        page_cache.set(key, body, BODY_TIMEOUT_SECONDS)
+    body = cached_for_record(dog, part, variant, day, draw)
     if _PLACEHOLDER_INPUT in body:
         token = get_token(request)
         real_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
