@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=cutis-test-only-key CUTIS_DATA_DIR=$(CURDIR)/var/test
 # The app on 127.0.0.1:8000 with demo data (SQLite in ./var unless DATABASE_URL is set)
 DEMO_ENV := DEBUG=true CUTIS_DEMO=true
 
-.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web fuzz load clean
+.PHONY: serve demo test lint typecheck contracts unit knowledge bench bench-core bench-web fuzz load profile clean
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),
 # and the pango/harfbuzz libraries and fonts WeasyPrint renders the owner's handout with
@@ -92,6 +92,11 @@ bench-web: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m bench.load
+
+# where each page of the load mix spends its time: cProfile over Django's test client on the demo
+# (throwaway SQLite); PROFILE_ROUNDS requests per page, PROFILE_TOP slowest pages detailed
+profile: $(STAMP)
+	$(BIN)/python -m bench.profile_pages
 
 # the long bad-input run: CUTIS_FUZZ_EXAMPLES cases shared out over the fuzz tests (core, CLI,
 # assess API, web forms), randomized; `make test` runs the same tests as a bounded, derandomized slice

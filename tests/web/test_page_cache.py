@@ -308,8 +308,10 @@ def test_no_cached_body_holds_text_whose_blanks_matter() -> None:
     """Cached bodies drop their templates' indentation, which <pre> and <textarea> would show."""
     from importlib import resources
 
-    folder = resources.files("cutis.clinic") / "templates" / "clinic"
-    bodies = ["_dog_detail_body.html", "assessment/_body.html", "assessment/_incomplete_body.html"]
+    folders = {app: resources.files(f"cutis.{app}") / "templates" for app in ("clinic", "portal")}
+    bodies = ["clinic/_dog_detail_body.html", "clinic/assessment/_body.html",
+              "clinic/assessment/_incomplete_body.html", "clinic/labs/_trends_body.html",
+              "portal/_today_dog.html", "portal/_dog_body.html"]
     included = re.compile(r'{% include "([^"]+)"')
     seen: set[str] = set()
     while bodies:
@@ -317,13 +319,13 @@ def test_no_cached_body_holds_text_whose_blanks_matter() -> None:
         if name in seen:
             continue
         seen.add(name)
-        path = folder / name.removeprefix("clinic/")
+        path = folders.get(name.split("/", 1)[0], folders["clinic"]) / name
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         assert "<pre" not in text and "<textarea" not in text, name
         bodies.extend(included.findall(text))
-    assert len(seen) > 5
+    assert len(seen) > 8
 
 
 def test_the_dashboard_alert_goes_at_the_next_request_once_the_steroid_is_voided(

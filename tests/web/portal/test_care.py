@@ -72,6 +72,7 @@ def test_one_tap_marks_a_dose_done_with_who_and_when(dog_a: Dog, home_plan: Any,
                                                     owner_user: User) -> None:
     client = client_for(owner_user)
     item = home_plan["trilostane"]
+    assert "Done by Olive" not in client.get(reverse("portal:home")).content.decode()
     response = client.post(reverse("portal:task_done", args=[dog_a.pk]),
                            {"item": item.pk, "task": "dose", "day": TODAY.isoformat(), "slot": 0})
     assert response.status_code == 302
@@ -111,12 +112,16 @@ def test_a_missed_dose_shows_until_it_is_marked(dog_a: Dog, home_plan: Any,
     yesterday = TODAY - datetime.timedelta(days=1)
     _today, missed = today_and_missed(dog_a, TODAY)
     assert any(o.series.task == "dose" and o.day == yesterday and o.slot == 1 for o in missed)
+    late_tick = f"Mark done: Give trilostane (Vetoryl) on {yesterday:%-d %b} at 20:00"
     page = client_for(owner_user).get(reverse("portal:home")).content.decode()
-    assert "Not marked done yet" in page
+    assert "Not marked done yet" in page and late_tick in page
     mark_done(dog_a, plan_item_id=home_plan["trilostane"].pk, task="dose", day=yesterday, slot=1,
               done_by=owner_user, today=TODAY)
     _today, missed = today_and_missed(dog_a, TODAY)
     assert not any(o.series.task == "dose" and o.day == yesterday and o.slot == 1 for o in missed)
+    # the page drawn before the mark is not served again
+    page = client_for(owner_user).get(reverse("portal:home")).content.decode()
+    assert late_tick not in page
 
 
 def test_the_vet_sees_adherence_per_task_and_the_owners_log(dog_a: Dog, home_plan: Any,
@@ -130,3 +135,13 @@ def test_the_vet_sees_adherence_per_task_and_the_owners_log(dog_a: Dog, home_pla
     # three days of two doses: three given, the three evening doses missed
     assert "Give trilostane (Vetoryl)" in page and "3 / 6 (50 %)" in page
     assert "Olive: dose for" in page
+
+
+def test_the_owners_plan_page_follows_a_plan_change_at_the_next_request(
+    dog_a: Dog, home_plan: Any, owner_user: User, co_owner: User
+) -> None:
+    page = reverse("portal:dog", args=[dog_a.pk])
+    assert "oatmeal" not in client_for(owner_user).get(page).content.decode().lower()
+    PlanItem.objects.create(dog=dog_a, treatment="oatmeal_bathing", start=TODAY)
+    # the co-owner gets the page the owner's request drew only while nothing changed
+    assert "oatmeal" in client_for(co_owner).get(page).content.decode().lower()

@@ -64,7 +64,7 @@ def new_stamp(dog_ids: Iterable[int | None]) -> None:
 def fingerprint() -> str:
     """What else a body depends on: engine and knowledge versions and the templates' text."""
     digest = hashlib.sha256(f"{ENGINE_VERSION} {knowledge().version}".encode())
-    for package in ("cutis.clinic", "cutis.web"):
+    for package in ("cutis.clinic", "cutis.portal", "cutis.web"):
         for template in sorted(_templates(resources.files(package) / "templates"), key=str):
             digest.update(str(template).encode())
             digest.update(template.read_bytes())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cutis.clinic.models import Dog, Owner
+from cutis.clinic.services.pages import cached_body, draw
 from cutis.clinic.services.photos import PhotoError, content_type_of, open_image
 from cutis.portal.access import dogs_of_owner, owner_dog_for, owner_of
 from cutis.portal.forms import DoneForm, ItchForm
@@ -40,18 +43,36 @@ def dog_context(owner: Owner | None, dog: Dog) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     owner = owner_of(request)
     today = timezone.localdate()
-    dogs = []
-    for dog in dogs_of_owner(owner):
-        tasks, missed = today_and_missed(dog, today)
-        dogs.append({"dog": dog, "tasks": tasks, "missed": missed})
-    return render(request, "portal/home.html", {"owner": owner, "dogs": dogs, "today": today})
+    # each dog's tasks are drawn again only when its record (done marks included) or the day changes
+    sections = [
+        cached_body(
+            request, dog, "owner-today", "", today.isoformat(), partial(today_of, dog, today)
+        )
+        for dog in dogs_of_owner(owner)
+    ]
+    return render(
+        request, "portal/home.html", {"owner": owner, "sections": sections, "today": today}
+    )
+
+
+def today_of(dog: Dog, today: datetime.date) -> str:
+    tasks, missed = today_and_missed(dog, today)
+    context = {"dog": dog, "tasks": tasks, "missed": missed, "today": today}
+    return draw("portal/_today_dog.html", context)
 
 
 @login_required
 @require_GET
 def dog_page(request: HttpRequest, dog_id: int) -> HttpResponse:
-    owner, dog = owner_dog_for(request, dog_id)
-    return render(request, "portal/dog.html", dog_context(owner, dog))
+    _owner, dog = owner_dog_for(request, dog_id)
+    today = timezone.localdate().isoformat()
+    # the same for every owner of the dog: nothing on it names the viewer
+    body = cached_body(request, dog, "owner-plan", "", today, partial(plan_page_of, dog))
+    return render(request, "portal/dog.html", {"dog": dog, "body": body})
+
+
+def plan_page_of(dog: Dog) -> str:
+    return draw("portal/_dog_body.html", dog_context(None, dog))
 
 
 @login_required
