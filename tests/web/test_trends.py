@@ -110,3 +110,16 @@ def test_another_clinics_vet_gets_404_for_the_trends_and_the_chart(
     client = client_for(vet_b)
     assert client.get(f"/dogs/{charted_dog.pk}/trends/").status_code == 404
     assert client.get(f"/dogs/{charted_dog.pk}/trends/calcium_total.svg").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "on", [datetime.date(1, 1, 1), datetime.date(1, 1, 2), datetime.date(9999, 12, 31)]
+)
+def test_a_result_dated_at_the_ends_of_the_calendar_still_draws(
+    vet_a: User, dog_a: Dog, on: datetime.date
+) -> None:
+    """A date mistyped as year 1 or 9999 is kept as typed; its chart must still open, not 500."""
+    lab(dog_a, "calcium_total", on, 10.2)
+    response = client_for(vet_a).get(f"/dogs/{dog_a.pk}/trends/calcium_total.svg")
+    assert response.status_code == 200
+    assert 'id="reference-band"' in response.content.decode()

@@ -267,6 +267,13 @@ def chart_svg(series: Series) -> bytes:
             # a lone result (or a few close together) would otherwise span years of empty axis
             middle = float(dates.min() + dates.max()) / 2
             axes.set_xlim(middle - 30, middle + 30)
+        # a date typed near the year 1 (or 9999) is kept as typed: its margin must not run the
+        # axis past the years matplotlib can draw
+        first, last = axes.get_xlim()
+        axes.set_xlim(
+            max(first, date2num(datetime.date(1, 1, 1))),
+            min(last, date2num(datetime.date(9999, 12, 31))),
+        )
         locator = AutoDateLocator(minticks=2, maxticks=7)
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
