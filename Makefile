@@ -99,13 +99,14 @@ profile: $(STAMP)
 	$(BIN)/python -m bench.profile_pages
 
 # the long bad-input run: CUTIS_FUZZ_EXAMPLES cases shared out over the fuzz tests (core, CLI,
-# assess API, web forms), randomized; `make test` runs the same tests as a bounded, derandomized slice
+# assess API, clinic and owner portal forms), randomized; `make test` runs the same tests as a
+# bounded, derandomized slice
 CUTIS_FUZZ_EXAMPLES ?= 100000
 fuzz: $(STAMP)
 	@start=$$(date +%s); \
 	$(TEST_ENV) CUTIS_SHARED=$(SHARED) CUTIS_FUZZ_EXAMPLES=$(CUTIS_FUZZ_EXAMPLES) \
 		$(BIN)/pytest -p no:cacheprovider -q tests/test_fuzz.py tests/api/test_assess_fuzz.py \
-		$(wildcard tests/web/test_form_fuzz.py); \
+		$(wildcard tests/web/test_form_fuzz.py tests/web/portal/test_portal_fuzz.py); \
 	status=$$?; echo "fuzz: $$(( $$(date +%s) - start )) s, exit status $$status"; exit $$status
 
 clean:

@@ -10,7 +10,8 @@ the pages reading the record still open. Pages answering an action with a redire
 (ACTIONS) must keep everything as it was when the message is an error. Each case runs in a
 transaction rolled back at its end, so cases do not pile records onto one another.
 
-The owner portal's and the API's forms are added to the tables as they land.
+The owner portal's forms are fuzzed the same way, with these helpers, in
+tests/web/portal/test_portal_fuzz.py; the API's assess endpoint in tests/api/test_assess_fuzz.py.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.messages import constants, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -153,10 +156,14 @@ class Records:
     monitoring: int
 
 
+# what a field may be sent: a strategy, or one drawn from the records of the case (their ids)
+Field = st.SearchStrategy[Any] | Callable[[Records], st.SearchStrategy[Any]]
+
+
 @dataclass(frozen=True)
 class FormPage:
     args: Callable[[Records], list[Any]]
-    fields: dict[str, st.SearchStrategy[Any]]
+    fields: dict[str, Field]
     # sent as they are: which button was pressed
     fixed: dict[str, str] = field(default_factory=dict)
     # pages that read what an accepted form stored, each must still open
@@ -315,10 +322,14 @@ ACTIONS: dict[str, FormPage] = {
 
 
 def stored(media: Path) -> dict[str, Any]:
-    """Every row of every clinic table, histories included, and every file under MEDIA_ROOT."""
+    """Every row of every clinic and owner portal table, histories included, every user, and
+    every file under MEDIA_ROOT."""
+    models: list[type[Model]] = [User]
+    for label in ("clinic", "portal"):
+        models += apps.get_app_config(label).get_models()
     rows: dict[str, Any] = {
         model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_app_config("clinic").get_models()
+        for model in models
     }
     rows["files"] = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
     return rows
@@ -340,8 +351,13 @@ def records(dog_a: Dog, vet_a: Any, settings: Any, tmp_path: Path) -> Records:
     )
 
 
-def posted(page: FormPage, data: st.DataObject) -> dict[str, Any]:
-    values = {name: data.draw(strategy, label=name) for name, strategy in page.fields.items()}
+def posted(page: FormPage, data: st.DataObject, records: Records) -> dict[str, Any]:
+    values = {
+        name: data.draw(
+            strategy if isinstance(strategy, st.SearchStrategy) else strategy(records), label=name
+        )
+        for name, strategy in page.fields.items()
+    }
     return {**values, **page.fixed}
 
 
@@ -370,26 +386,37 @@ WEB_SHARE = 0.04
 SLICE = 12
 
 
+def web_share() -> float:
+    """Each fuzzed web form's part of WEB_SHARE: the clinic's and the owner portal's alike."""
+    from tests.web.portal.test_portal_fuzz import PORTAL_FUZZED
+
+    return WEB_SHARE / (len(FORMS) + len(ACTIONS) + len(UPLOADS) + PORTAL_FUZZED)
+
+
 Check = Callable[[Client, Any, Callable[[], bool]], None]
 
 
-def fuzz_posts(name: str, page: FormPage, records: Records, vet: Any, check: Check) -> None:
-    """Post drawn values to the page, each case in a transaction rolled back at its end.
+def fuzz_posts(
+    name: str, page: FormPage, records: Records, poster: User | None, check: Check
+) -> None:
+    """Post drawn values to the page as `poster` (None: no one signed in), each case in a
+    transaction rolled back at its end.
 
     `check` gets the client, the response and a function telling whether anything stored (rows
     or files) changed since just before the post.
     """
-    client = client_for(vet)
+    client = client_for(poster) if poster is not None else Client()
     media = Path(settings.MEDIA_ROOT)
     media.mkdir(parents=True, exist_ok=True)
 
-    @fuzz_settings(SLICE, share=WEB_SHARE / (len(FORMS) + len(ACTIONS) + len(UPLOADS)))
+    @fuzz_settings(SLICE, share=web_share())
     @given(st.data())
     def post_one(data: st.DataObject) -> None:
         CASES_RUN[f"web: {name}"] += 1
         with transaction.atomic():
             before = stored(media)
-            response = client.post(reverse(name, args=page.args(records)), posted(page, data))
+            url = reverse(name, args=page.args(records))
+            response = client.post(url, posted(page, data, records))
             check(client, response, lambda: stored(media) != before)
             transaction.set_rollback(True)
         # files written by an accepted upload are not rolled back with the rows

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -96,7 +97,9 @@ def task_done(request: HttpRequest, dog_id: int) -> HttpResponse:
         )
     except CareError as error:
         messages.error(request, f"Not marked: {error.message}.")
-    return redirect(f"{request.POST.get('back') or '/owner/'}#dog-{dog.pk}")
+    # back to the owner's day, never to a page the post names: that let a link on another site
+    # send the owner off to it after the mark, and any word that is no URL answered with a 500
+    return redirect(f"{reverse('portal:home')}#dog-{dog.pk}")
 
 
 @login_required
