@@ -1,16 +1,16 @@
 """Nothing lost: gunicorn killed with SIGKILL in the middle of writes keeps every write it answered.
 
 Two writers, each signed in as the demo vet and as the demo owner, post lab results and photo
-uploads through the clinic's forms and task completions and itch scores with a photo through the
-owner portal's, while, at a random moment, the whole gunicorn process group (master and workers)
+uploads through the clinic's forms, lab results through the API with the vet's token, and task
+completions and itch scores with a photo through the owner portal's, while, at a random moment, the whole gunicorn process group (master and workers)
 is killed with SIGKILL. After KILLS rounds the server is started once more and every write that received its
 redirect (the acknowledgement) must be in the database exactly once and intact: the lab value as
-typed, with its history row; the photo's pixels as uploaded, its files whole and served by the
+typed, with its history row (whether it came by form or by the API); the photo's pixels as uploaded, its files whole and served by the
 scoped view; the done mark once, however often it was tapped; the itch score with its photo. Writes cut off before their answer may be there or not, but never half there. The
 database must then pass its engine's integrity checks.
 
-WRITE_ACTIONS is the table of writes: add a row for each new kind (the API's writes) with who
-sends it, how it is sent and how it is found again.
+WRITE_ACTIONS is the table of writes: add a row for each new kind with who sends it, how it is
+sent and how it is found again.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import json
 import random
 import re
 import threading
@@ -96,12 +97,12 @@ def send_lab_value(client: Client, dog: int, number: int) -> tuple[int, str]:
     return status, f"calcium_total {value} mg/dL on {TODAY}, 1 history row"
 
 
-def stored_lab_values(store: Store, dog: int) -> Counter[str]:
+def stored_lab_values(store: Store, dog: int, code: str = "calcium_total") -> Counter[str]:
     rows = store.rows(
         "SELECT o.code, o.value, o.unit, o.entered_value, o.entered_unit, o.date,"
         " (SELECT count(*) FROM clinic_historicalobservation h"
         "  WHERE h.id = o.id AND h.history_type = '+')"
-        f" FROM clinic_observation o WHERE o.dog_id = {int(dog)} AND o.code = 'calcium_total'"
+        f" FROM clinic_observation o WHERE o.dog_id = {int(dog)} AND o.code = '{code}'"
     )
     found: Counter[str] = Counter()
     for code, value, unit, entered, entered_unit, on, history in rows:
@@ -109,6 +110,37 @@ def stored_lab_values(store: Store, dog: int) -> Counter[str]:
         shown = f"{code} {entered:.3f} {entered_unit} on {on}, {history} history row"
         found[shown if intact else f"ALTERED {shown} stored as {value} {unit}"] += 1
     return found
+
+
+# --- lab results through the API: a phosphorus in mg/dL (so they are told from the form's), sent
+# with the vet's bearer token, created once on the token page before the first round
+API_TOKEN: list[str] = []
+SECRET_ON_PAGE = re.compile(rb'<code class="secret">([^<]+)</code>')
+
+
+def create_api_token(vet: Client) -> str:
+    headers = csrf_headers(vet) | {"Content-Type": "application/x-www-form-urlencoded"}
+    body = urllib.parse.urlencode({"name": "fault test"})
+    status, _headers, page = vet.request("POST", "/account/api-tokens/", body=body, headers=headers)
+    shown = SECRET_ON_PAGE.search(page)
+    assert status == 200 and shown, status
+    return shown.group(1).decode()
+
+
+def send_api_lab_value(client: Client, dog: int, number: int) -> tuple[int, str]:
+    value = f"{3 + number / 1000:.3f}"
+    body = json.dumps(
+        {"code": "phosphorus", "value": float(value), "unit": "mg/dL", "date": TODAY}
+    )
+    headers = {"Authorization": f"Bearer {API_TOKEN[0]}", "Content-Type": "application/json"}
+    status, _headers, _body = client.request(
+        "POST", f"/api/v1/dogs/{dog}/observations/values", body=body, headers=headers
+    )
+    return status, f"phosphorus {value} mg/dL on {TODAY}, 1 history row"
+
+
+def stored_api_lab_values(store: Store, dog: int) -> Counter[str]:
+    return stored_lab_values(store, dog, "phosphorus")
 
 
 # --- photo uploads: a PNG (lossless, so the stored pixels must equal the sent ones)
@@ -275,13 +307,15 @@ class WriteAction(NamedTuple):
 
 WRITE_ACTIONS = [
     WriteAction("lab result", "vet", send_lab_value, stored_lab_values),
+    WriteAction("lab result by API", "api", send_api_lab_value, stored_api_lab_values),
     WriteAction("photo upload", "vet", send_photo, stored_photos),
     WriteAction("task done", "owner", send_task_done, stored_done_marks),
     WriteAction("itch score with photo", "owner", send_itch_with_photo, stored_itch_with_photos),
 ]
 # a second tap of the same task is acknowledged and keeps the one mark: counted once
 TAPPED_AGAIN = {"task done"}
-ACKNOWLEDGED = (302, 303)
+# the forms answer a write with a redirect, the API with 201 Created
+ACKNOWLEDGED = (201, 302, 303)
 
 
 class Ledger:
@@ -330,11 +364,17 @@ def answered(ledger: Ledger) -> int:
         return sum(sum(counts.values()) for counts in ledger.acknowledged.values())
 
 
+def client_of(server: Server, who: str) -> Client:
+    """A signed-in client of the demo user, or for "api" one with no session (the token is sent
+    with each request)."""
+    return Client(server.port) if who == "api" else server.signed_in_client(who)
+
+
 def one_round(server: Server, dog: int, ledger: Ledger, rng: random.Random) -> None:
     """Start the server, write from WRITERS clients, SIGKILL everything at a random moment."""
     server.start()
     users = {action.who for action in WRITE_ACTIONS}
-    clients = [{who: server.signed_in_client(who) for who in users} for _ in range(WRITERS)]
+    clients = [{who: client_of(server, who) for who in users} for _ in range(WRITERS)]
     before = answered(ledger)
     writers = [
         threading.Thread(target=write_until_killed, args=(signed_in, dog, ledger))
@@ -374,6 +414,7 @@ def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path)
         client = server.signed_in_client()
         dog = biscuit_id(client)
         start_home_care_a_week_ago(client, store, dog)
+        API_TOKEN[:] = [create_api_token(client)]
         client.close()
         owner = server.signed_in_client("owner")
         DUE_CARE[:] = due_care(owner, dog)
