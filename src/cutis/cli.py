@@ -21,6 +21,7 @@ SERVER_COMMANDS: tuple[str, ...] = (
     "export",
     "backup",
     "restore",
+    "sweep-media",
     "issue-api-token",
 )
 USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
@@ -29,6 +30,7 @@ USAGE = """usage: cutis assess FILE|- [--format json|text] [--as-of YYYY-MM-DD]
        cutis export [--clinic ID] --output PATH   (server: the clinic data as a zip)
        cutis backup --output DIR|FILE.tar.gz      (server: database and media, with a manifest)
        cutis restore --input DIR|FILE.tar.gz [--force]
+       cutis sweep-media [--dry-run] [--grace-minutes N]  (server: what a crash left in media)
        cutis issue-api-token USERNAME NAME        (server: an API token, printed once)
        cutis --version"""
 

@@ -21,6 +21,8 @@ import io
 import json
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -36,7 +38,7 @@ from PIL import Image
 
 from bench.bench_web import Client, biscuit_id
 from cutis.clinic.storage import PARTIAL_PREFIX
-from tests.reliability.server import Server, Store, load_demo, throwaway_store
+from tests.reliability.server import Server, Store, load_demo, server_env, throwaway_store
 
 pytestmark = pytest.mark.fault
 
@@ -405,6 +407,16 @@ def served_pixels(client: Client, dog: int) -> tuple[Counter[str], int]:
     return found, len(ids)
 
 
+def sweep_media(store: Store) -> str:
+    """`cutis sweep-media --grace-minutes 0` on the stopped server's instance: its summary."""
+    sweep = subprocess.run(
+        [str(Path(sys.executable).parent / "cutis"), "sweep-media", "--grace-minutes", "0"],
+        env=server_env(store), capture_output=True, text=True, timeout=300,
+    )
+    assert sweep.returncode == 0, sweep.stderr
+    return sweep.stdout.strip().splitlines()[-1]
+
+
 def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path) -> None:
     rng = random.Random()
     with throwaway_store(tmp_path, "rel_fault_nothing_lost") as store:
@@ -431,6 +443,10 @@ def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path)
         # each kill cut at least one write off mid-request, or the test proved nothing
         assert sum(sum(cut.values()) for cut in ledger.unanswered.values()) >= KILLS
         assert store.integrity_problems() == []
+        # what the kills cut off is swept (no grace: nothing is in flight); every check below then
+        # proves the sweep took nothing a record names
+        swept = sweep_media(store)
+        assert not [p for p in store.media.rglob("*") if p.name.startswith(PARTIAL_PREFIX)]
         for action in WRITE_ACTIONS:
             stored = action.stored(store, dog) - before[action.name]
             assert [key for key in stored if "BROKEN" in key or "ALTERED" in key] == []
@@ -462,5 +478,5 @@ def test_every_acknowledged_write_survives_sigkill_of_the_server(tmp_path: Path)
         }
         print(
             f"{store.engine}: {KILLS} kills; (acknowledged, cut off) per write: {report}; "
-            f"{listed} photos served intact; {len(DUE_CARE)} tasks due to tap"
+            f"{listed} photos served intact; {len(DUE_CARE)} tasks due to tap; sweep: {swept}"
         )
