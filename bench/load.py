@@ -13,17 +13,20 @@ other than 200, or no answer, is an error: the script exits 1 when there is one.
 Bounded: loopback only; LOAD_SECONDS of load (default 60), at most LOAD_MAX_REQUESTS requests
 (default 200,000), REQUEST_TIMEOUT per request. No timed assertion: the figures are for reading.
 
-The owner portal's pages are in the mix (the demo owners, on their own dogs); the API's join by a
-row in PAGES and a persona in MIX.
+The owner portal's pages are in the mix (the demo owners, on their own dogs), and the API's JSON
+(a practice system with the demo vet's bearer token, issued by `cutis issue-api-token` before the
+clock starts); a new page joins by a row in PAGES and a weight in a persona of MIX.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,9 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.bench_web import (
+    BIN,
     HOST,
     PG_SERVER,
     Client,
+    base_env,
     create_database,
     drop_database,
     flush_redis,
@@ -71,6 +76,11 @@ PAGES: dict[str, str] = {
     "owner: the plan": "/owner/dogs/{dog}/",
     "owner: calendar": "/owner/calendar/",
     "owner: diary": "/owner/dogs/{dog}/diary/",
+    "api: dogs": "/api/v1/dogs",
+    "api: dog": "/api/v1/dogs/{dog}",
+    "api: results": "/api/v1/dogs/{dog}/observations",
+    "api: assessment": "/api/v1/dogs/{dog}/assessment",
+    "api: FHIR record": "/api/v1/dogs/{dog}/fhir",
 }
 
 
@@ -82,6 +92,7 @@ class Persona:
     users: int  # of every `sum(users)` simulated users, this many are this persona
     pages: dict[str, int]  # page -> weight
     dogs_from: str = "/dogs/"  # the page listing the user's dogs
+    api: bool = False  # a program with the user's bearer token, no session
 
 
 VET_DAY = {
@@ -104,6 +115,20 @@ MIX: tuple[Persona, ...] = (
     # owners open today's tasks most, then the plan and the diary; the calendar link now and then
     Persona("owner", 2, OWNER_DAY, dogs_from="/owner/"),
     Persona("owner2", 1, OWNER_DAY, dogs_from="/owner/"),
+    # a practice system syncing the vet's records: its dogs, their results, now and then a record
+    Persona(
+        "vet",
+        1,
+        {
+            "api: dogs": 1,
+            "api: dog": 2,
+            "api: results": 3,
+            "api: assessment": 2,
+            "api: FHIR record": 1,
+        },
+        dogs_from="/api/v1/dogs",
+        api=True,
+    ),
 )
 
 
@@ -142,32 +167,45 @@ def personas_for(users: int) -> list[Persona]:
     return [cycle[index % len(cycle)] for index in range(users)]
 
 
-def dogs_of(client: Client, persona: Persona) -> list[int]:
-    status, page = client.get(persona.dogs_from)
-    dogs = sorted({int(found) for found in re.findall(rb'href="(?:/owner)?/dogs/(\d+)/"', page)})
+def dogs_of(client: Client, persona: Persona, headers: dict[str, str]) -> list[int]:
+    status, _headers, page = client.request("GET", persona.dogs_from, headers=headers)
+    if persona.api:
+        dogs = sorted(dog["id"] for dog in json.loads(page)) if status == 200 else []
+    else:
+        found = re.findall(rb'href="(?:/owner)?/dogs/(\d+)/"', page)
+        dogs = sorted({int(dog) for dog in found})
     if status != 200 or not dogs:
         raise RuntimeError(f"no dogs listed for a signed-in user (status {status})")
     return dogs
 
 
-def timed_get(client: Client, path: str) -> tuple[float, str | None]:
+def timed_get(
+    client: Client, path: str, headers: dict[str, str] | None = None
+) -> tuple[float, str | None]:
     start = time.perf_counter()
     try:
-        status, _content = client.get(path)
+        status, _headers, _content = client.request("GET", path, headers=headers)
     except (OSError, http.client.HTTPException) as error:
         return time.perf_counter() - start, f"{type(error).__name__}: {error}"
     elapsed = time.perf_counter() - start
     return elapsed, None if status == 200 else f"status {status}"
 
 
-def simulated_user(client: Client, persona: Persona, dogs: list[int], seed: int, run: Run) -> None:
+def simulated_user(
+    client: Client,
+    persona: Persona,
+    headers: dict[str, str],
+    dogs: list[int],
+    seed: int,
+    run: Run,
+) -> None:
     chooser = random.Random(seed)
     pages, weights = zip(*persona.pages.items(), strict=True)
     try:
         while run.take_ticket():
             page = chooser.choices(pages, weights)[0]
             path = PAGES[page].format(dog=chooser.choice(dogs))
-            seconds, error = timed_get(client, path)
+            seconds, error = timed_get(client, path, headers)
             run.record(page, seconds, error)
     finally:
         client.close()
@@ -208,13 +246,17 @@ def line(label: str, tally: Tally, seconds: float, baseline_p50: float | None) -
     return text
 
 
+def who(persona: Persona) -> str:
+    return f"{persona.username} by API" if persona.api else persona.username
+
+
 def report(run: Run, idle: tuple[Tally, float], seconds: float) -> int:
     everything = Tally(
         samples=[s for tally in run.tallies.values() for s in tally.samples],
         errors=[e for tally in run.tallies.values() for e in tally.errors],
     )
     print(
-        f"{USERS} users ({', '.join(f'{p.username} x{p.users}' for p in MIX)} in proportion), "
+        f"{USERS} users ({', '.join(f'{who(p)} x{p.users}' for p in MIX)} in proportion), "
         f"{seconds:.1f} s of load, gunicorn -w {WORKERS} (sync), PostgreSQL, sessions in Redis, "
         f"DEBUG off; loopback"
     )
@@ -234,16 +276,34 @@ def report(run: Run, idle: tuple[Tally, float], seconds: float) -> int:
     return 0
 
 
-def drive(port: int) -> int:
+def issue_token(data_dir: str, database_url: str, username: str) -> str:
+    """A bearer token for `username`, issued the way an operator would."""
+    issued = subprocess.run(
+        [str(BIN / "cutis"), "issue-api-token", username, "load test"],
+        env=base_env(data_dir, database_url),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return issued.stdout.strip()
+
+
+def drive(port: int, data_dir: str, database_url: str) -> int:
     idle = idle_baseline(port)
     run = Run()
     # users sign in one after the other before the clock starts: sign-in hashes a password
-    # (argon2, slow by design) and is not what this measures
+    # (argon2, slow by design) and is not what this measures; programs get a token each
     users = []
     for index, persona in enumerate(personas_for(USERS)):
         client = Client(port)
-        sign_in(client, persona.username)
-        users.append((client, persona, dogs_of(client, persona), SEED + index))
+        headers = {}
+        if persona.api:
+            token = issue_token(data_dir, database_url, persona.username)
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        else:
+            sign_in(client, persona.username)
+        users.append((client, persona, headers, dogs_of(client, persona, headers), SEED + index))
     threads = [
         threading.Thread(target=simulated_user, args=(*user, run), daemon=True) for user in users
     ]
@@ -277,7 +337,7 @@ def main() -> int:
             )
             wait_until_up(server, port, log)
             try:
-                return drive(port)
+                return drive(port, data_dir, database_url)
             except Exception:
                 print(f"gunicorn's log:\n{log.read_text()[-3000:]}", file=sys.stderr)
                 raise
