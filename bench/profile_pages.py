@@ -1,7 +1,8 @@
 """Where a page's time goes: the load test's pages, in process, under cProfile.
 
 The demo data is loaded into a throwaway SQLite database (a temporary CUTIS_DATA_DIR); then, with
-DEBUG off, Django's test client signs in as the persona the load test gives each page and asks
+DEBUG off, Django's test client signs in as the persona the load test gives each page (the API's
+with a bearer token issued to the persona's user) and asks
 for it PROFILE_ROUNDS times (default 20) after one warm-up request, so the figures are those of a
 page served again, as under load. Printed per page: the mean time per request and the number of
 SQL queries; then, for the PROFILE_TOP slowest pages (default 3), the functions that took the most
@@ -23,7 +24,7 @@ import time
 from typing import Any
 
 from bench.bench_web import load_demo
-from bench.load import MIX, PAGES
+from bench.load import MIX, PAGES, Persona
 
 ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "20"))
 TOP = int(os.environ.get("PROFILE_TOP", "3"))
@@ -31,9 +32,9 @@ TOP = int(os.environ.get("PROFILE_TOP", "3"))
 ONE_DOG = "1"
 
 
-def persona_of(page: str) -> str:
+def persona_of(page: str) -> Persona:
     """The first persona of the load mix that opens this page."""
-    return next(persona.username for persona in MIX if page in persona.pages)
+    return next(persona for persona in MIX if page in persona.pages)
 
 
 def main() -> int:
@@ -64,12 +65,20 @@ def profile_pages() -> int:
     from django.db import connection
     from django.test import Client
 
+    from cutis.api.tokens import issue_token
+
     timings: list[tuple[float, int, str]] = []
     profiles: dict[str, pstats.Stats] = {}
     for page, template in PAGES.items():
-        client = Client()
-        client.force_login(User.objects.get(username=persona_of(page)))
-        path = template.format(dog=dog_of(client, page))
+        persona = persona_of(page)
+        user = User.objects.get(username=persona.username)
+        if persona.api:
+            _token, secret = issue_token(user, f"profile {page}")
+            client = Client(headers={"Authorization": f"Bearer {secret}"})
+        else:
+            client = Client()
+            client.force_login(user)
+        path = template.format(dog=dog_of(client, persona))
         if client.get(path).status_code != 200:  # the warm-up, as the load test's first request
             print(f"{page}: {path} did not answer 200", file=sys.stderr)
             return 1
@@ -108,12 +117,16 @@ class QueryCount:
         return execute(sql, *args)
 
 
-def dog_of(client: object, page: str) -> str:
-    """One dog the persona may open: the first on their list (the owner's or the clinic's)."""
+def dog_of(client: object, persona: Persona) -> str:
+    """One dog the persona may open: the first on their list (the owner's, the clinic's, the
+    API's)."""
+    import json
     import re
 
-    listing = "/owner/" if page.startswith("owner") else "/dogs/"
-    content = client.get(listing).content  # type: ignore[attr-defined]
+    content = client.get(persona.dogs_from).content  # type: ignore[attr-defined]
+    if persona.api:
+        dogs = json.loads(content)
+        return str(dogs[0]["id"]) if dogs else ONE_DOG
     found = re.search(rb'href="(?:/owner)?/dogs/(\d+)/"', content)
     return found.group(1).decode() if found else ONE_DOG
 

@@ -6,6 +6,8 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.contrib.auth.models import User
 from fhir.resources.R4B.bundle import Bundle
 
@@ -13,7 +15,7 @@ from cutis import ENGINE_VERSION
 from cutis.clinic.models import Dog, Observation
 from cutis.clinic.services.cases import knowledge
 from cutis.clinic.services.labs import record_lab_value
-from cutis.interop.fhir_export import fhir_bundle_for
+from cutis.interop.fhir_export import fhir_bundle_for, kept_fhir_bundle_for
 
 pytestmark = pytest.mark.django_db
 AT = datetime.datetime(2025, 7, 27, 9, 30, tzinfo=datetime.UTC)
@@ -109,3 +111,31 @@ def test_nothing_is_stored_by_exporting(dog_a: Dog) -> None:
     fhir_bundle_for(dog_a, at=AT)
     assert not dog_a.assessments.exists()
     assert not Observation.objects.exists()
+
+
+def test_a_kept_bundle_is_the_one_a_fresh_export_gives_whenever_it_is_asked_for(
+    demo_dogs: list[Dog],
+) -> None:
+    """Kept per dog, only its times new: the same document as one built afresh at that moment."""
+    later = AT + datetime.timedelta(hours=5, microseconds=123)
+    for dog in demo_dogs:
+        assert kept_fhir_bundle_for(dog, at=AT) == fhir_bundle_for(dog, at=AT), dog.name
+        with CaptureQueriesContext(connection) as again:
+            kept = kept_fhir_bundle_for(dog, at=later)
+        assert kept == fhir_bundle_for(dog, at=later), dog.name
+        assert len(again) == 0, [q["sql"] for q in again]  # nothing of the record read again
+
+
+def test_a_kept_bundle_follows_a_new_result_and_a_new_day(dog_a: Dog, vet_a: User) -> None:
+    before = kept_fhir_bundle_for(dog_a, at=AT)
+    record_lab_value(dog_a, code="calcium_total", value=12.9, unit="mg/dL",
+                     on=datetime.date(2025, 7, 27), recorded_by=vet_a)
+    dog_a.refresh_from_db()
+    after = kept_fhir_bundle_for(dog_a, at=AT)
+    assert after == fhir_bundle_for(dog_a, at=AT)
+    values = [o["valueQuantity"]["value"] for o in resources(after, "Observation")
+              if "valueQuantity" in o]
+    assert 12.9 in values and len(resources(after, "Observation")) == len(
+        resources(before, "Observation")) + 1
+    next_day = AT + datetime.timedelta(days=1)
+    assert kept_fhir_bundle_for(dog_a, at=next_day) == fhir_bundle_for(dog_a, at=next_day)

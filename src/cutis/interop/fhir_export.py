@@ -26,6 +26,7 @@ from cutis.clinic.services.assessment import words
 from cutis.clinic.services.cases import assess_dog, knowledge
 from cutis.clinic.services.labs import CULTURE, flag_for, interval_text, result_text
 from cutis.clinic.services.monitoring import label as monitoring_label
+from cutis.clinic.services.pages import cached_for_record
 from cutis.clinic.services.plan import dose_text
 from cutis.interop import codes
 
@@ -105,6 +106,36 @@ def fhir_bundle_for(dog: Dog, *, at: datetime.datetime | None = None) -> dict[st
         ],
     }
     return canonical(document)
+
+
+def kept_fhir_bundle_for(dog: Dog, *, at: datetime.datetime | None = None) -> dict[str, Any]:
+    """`fhir_bundle_for`, kept per dog until its record (or the day, the code or the knowledge)
+    changes: only the two times that say when it was made are new on each export.
+
+    Building and validating a Bundle is the slowest read a practice system makes (about 100 ms);
+    everything in it but the times follows from the record, the day and the versions in the key.
+    """
+    at = at or timezone.now()
+    today = timezone.localdate(at) if timezone.is_aware(at) else at.date()
+    kept = cached_for_record(
+        dog, "fhir", "bundle", today.isoformat(), lambda: fhir_bundle_for(dog, at=at)
+    )
+    return _made_at(kept, at)
+
+
+def _made_at(document: dict[str, Any], at: datetime.datetime) -> dict[str, Any]:
+    """The Bundle's timestamp and its Provenance's `recorded` set to `at` (written as
+    fhir.resources writes an instant); the rest as it was."""
+    instant = canonical(
+        {"resourceType": "Bundle", "type": "collection", "timestamp": at.isoformat()}
+    )
+    entries = [
+        {**entry, "resource": {**entry["resource"], "recorded": instant["timestamp"]}}
+        if entry["resource"]["resourceType"] == "Provenance"
+        else entry
+        for entry in document["entry"]
+    ]
+    return {**document, "timestamp": instant["timestamp"], "entry": entries}
 
 
 def canonical(document: dict[str, Any]) -> dict[str, Any]:

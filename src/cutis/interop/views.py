@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from cutis.clinic.models import StaffMember
 from cutis.clinic.scoping import clinic_of, dog_for, staff_of
 from cutis.interop.clinic_export import export_download
-from cutis.interop.fhir_export import fhir_bundle_for
+from cutis.interop.fhir_export import kept_fhir_bundle_for
 from cutis.interop.fhir_import import import_fhir_observations
 from cutis.interop.lab_csv import (
     COLUMNS,
@@ -68,7 +68,7 @@ class ConfirmForm(forms.Form):
 def dog_fhir(request: HttpRequest, dog_id: int) -> HttpResponse:
     """The dog's record as a FHIR R4B Bundle, downloaded as JSON."""
     dog = dog_for(request, dog_id)
-    bundle = fhir_bundle_for(dog)
+    bundle = kept_fhir_bundle_for(dog)
     response = HttpResponse(
         json.dumps(bundle, indent=2, ensure_ascii=False),
         content_type="application/fhir+json; charset=utf-8",

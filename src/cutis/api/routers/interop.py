@@ -21,7 +21,7 @@ from cutis.api.routers.observations import ObservationOut, observation_out
 from cutis.api.scope import caller
 from cutis.clinic.services.labs import LabRow
 from cutis.interop.clinic_export import export_download
-from cutis.interop.fhir_export import fhir_bundle_for
+from cutis.interop.fhir_export import kept_fhir_bundle_for
 from cutis.interop.fhir_import import import_fhir_observations
 from cutis.interop.lab_batch import Problem as EntryProblem
 from cutis.interop.lab_csv import (
@@ -132,7 +132,7 @@ def export_fhir(request: HttpRequest, dog_id: int = DOG_ID) -> Any:
 
     Staff of the dog's clinic and the dog's owners may read it.
     """
-    bundle = fhir_bundle_for(caller(request).dog(dog_id))
+    bundle = kept_fhir_bundle_for(caller(request).dog(dog_id))
     return HttpResponse(
         json.dumps(bundle, ensure_ascii=False), content_type=f"{FHIR_JSON}; charset=utf-8"
     )
