@@ -6,9 +6,9 @@ import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.contrib.auth.models import User
 from fhir.resources.R4B.bundle import Bundle
 
 from cutis import ENGINE_VERSION
